@@ -1,0 +1,159 @@
+"""The validated shape of a lesson pack: plain frozen dataclasses, no torch."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal, Union
+
+DeviceNeed = Literal["any", "cpu"]
+
+
+@dataclass(frozen=True)
+class TensorCheck:
+    """Compare the learner's variable with the reference solution's variable of the same name."""
+
+    name: str
+    rtol: float | None = None
+    atol: float | None = None
+    dtype: bool = True
+    device: bool = True
+    requires_grad: bool = True
+    grad: bool = False
+    message: str | None = None
+    kind: Literal["tensor"] = "tensor"
+
+
+@dataclass(frozen=True)
+class ExpectedCheck:
+    """Compare the learner's variable with a literal value or a tensor file inside the pack."""
+
+    name: str
+    value: object = None
+    file: str | None = None
+    key: str | None = None
+    dtype: str | None = None
+    rtol: float | None = None
+    atol: float | None = None
+    message: str | None = None
+    kind: Literal["expected"] = "expected"
+
+
+@dataclass(frozen=True)
+class FunctionCheck:
+    """Call the learner's function and the solution's on the same seeded inputs."""
+
+    name: str
+    args: tuple[str, ...]
+    repeat: int = 1
+    rtol: float | None = None
+    atol: float | None = None
+    message: str | None = None
+    kind: Literal["function"] = "function"
+
+
+@dataclass(frozen=True)
+class AssertCheck:
+    """A Python expression over the learner's namespace must be true."""
+
+    expr: str
+    message: str | None = None
+    kind: Literal["assert"] = "assert"
+
+    @property
+    def name(self) -> str:
+        return self.expr
+
+
+@dataclass(frozen=True)
+class StaticCheck:
+    """Names that must not (forbid) or must (require) appear in the learner's code, found by AST."""
+
+    kind: Literal["forbid", "require"]
+    names: tuple[str, ...] = ()
+    loops: bool = False
+    message: str | None = None
+
+    @property
+    def name(self) -> str:
+        parts = list(self.names) + (["loops"] if self.loops else [])
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class OutputCheck:
+    """A regular expression searched in what the learner's code printed."""
+
+    pattern: str
+    message: str | None = None
+    kind: Literal["output"] = "output"
+
+    @property
+    def name(self) -> str:
+        return self.pattern
+
+
+Check = Union[TensorCheck, ExpectedCheck, FunctionCheck, AssertCheck, StaticCheck, OutputCheck]
+
+
+@dataclass(frozen=True)
+class SandboxPolicy:
+    """What an exercise may do beyond the default sandbox (see docs/security.md)."""
+
+    processes: bool = False
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    lesson_id: str
+    title: str
+    prompt: str
+    starter: str
+    solution: str
+    setup: str = ""
+    hints: tuple[str, ...] = ()
+    timeout: float = 10.0
+    device: DeviceNeed = "any"
+    seed: int = 0
+    checks: tuple[Check, ...] = ()
+    sandbox: SandboxPolicy = field(default_factory=SandboxPolicy)
+    source: Path | None = None
+    line: int = 0
+
+    @property
+    def full_id(self) -> str:
+        return f"{self.lesson_id}/{self.id}"
+
+    @property
+    def pack_dir(self) -> Path | None:
+        return self.source.parent if self.source else None
+
+    def fingerprint(self) -> str:
+        """A hash of everything that decides the reference results (for the reference cache)."""
+        payload = {
+            "setup": self.setup,
+            "solution": self.solution,
+            "seed": self.seed,
+            "checks": [asdict(c) for c in self.checks],
+        }
+        blob = json.dumps(payload, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    summary: str
+    explanation: str
+    exercises: tuple[Exercise, ...]
+    order: float | None = None
+    source: Path | None = None
+
+    def sort_key(self) -> tuple:
+        name = self.source.name if self.source else self.id
+        # Lessons that give an order come first, by order; the rest follow by file name.
+        return (0, self.order, name) if self.order is not None else (1, 0, name)
