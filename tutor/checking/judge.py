@@ -1,0 +1,214 @@
+"""From a learner's run and the reference run to a Verdict with one result per check."""
+
+from __future__ import annotations
+
+import re
+
+from tutor.checking.compare import Options, compare
+from tutor.checking.static import has_placeholder, run_static_check
+from tutor.checking.verdict import CheckResult, ErrorInfo, Verdict
+from tutor.lessons.model import (AssertCheck, Check, Exercise, ExpectedCheck, FunctionCheck, OutputCheck,
+                                 StaticCheck, TensorCheck)
+from tutor.sandbox.record import RunRecord
+from tutor.sandbox.values import TensorValue
+
+LEARNER_FILE = "<your code>"
+
+
+class LessonBug(Exception):
+    """The lesson itself is broken (its setup or solution fails): not the learner's fault."""
+
+
+def judge(exercise: Exercise, code: str, learner: RunRecord, reference: RunRecord | None,
+          expected: dict[int, object], device: str) -> Verdict:
+    base = dict(exercise=exercise.full_id, stdout=learner.stdout.text, stderr=learner.stderr.text,
+                stdout_dropped=learner.stdout.dropped, stderr_dropped=learner.stderr.dropped,
+                duration_ms=learner.elapsed_ms, device=device)
+    placeholder = has_placeholder(code)
+    if learner.outcome in ("timeout", "cancelled"):
+        return _stopped(exercise, learner, base)
+    if learner.outcome == "crashed":
+        return _crashed(learner, base)
+    if learner.outcome == "error":
+        if learner.phase == "setup":
+            raise LessonBug(f"{exercise.full_id}: the exercise's setup failed: {_headline(learner.error)}")
+        error = _error_info(learner.error)
+        statics = tuple(run_static_check(c, code) for c in exercise.checks if isinstance(c, StaticCheck))
+        if placeholder:
+            return Verdict(status="not_attempted", summary=_NOT_ATTEMPTED, checks=statics, error=error, **base)
+        where = f" (line {error.line})" if error.line else ""
+        return Verdict(status="error", summary=f"Your code raised {error.headline()}{where}.",
+                       checks=statics, error=error, **base)
+    if reference is None:
+        raise LessonBug(f"{exercise.full_id}: no reference results")
+    positions = kind_positions(exercise.checks)
+    results = tuple(_run_check(check, positions[index], index, code, learner, reference, expected)
+                    for index, check in enumerate(exercise.checks))
+    failed = [result for result in results if not result.passed]
+    if not failed:
+        count = len(results)
+        return Verdict(status="passed", summary=f"All {count} check{'s' if count != 1 else ''} passed.",
+                       checks=results, **base)
+    if placeholder:
+        return Verdict(status="not_attempted", summary=_NOT_ATTEMPTED, checks=results, **base)
+    summary = f"{len(failed)} of {len(results)} checks failed."
+    return Verdict(status="failed", summary=summary, checks=results, **base)
+
+
+_NOT_ATTEMPTED = "Not attempted yet: replace the `...` placeholder (or the # TODO) with your code, then run it."
+
+
+def _stopped(exercise: Exercise, learner: RunRecord, base: dict) -> Verdict:
+    if learner.outcome == "cancelled":
+        summary = f"You stopped the run after {learner.elapsed_ms / 1000:.1f} s."
+    else:
+        summary = (f"Timed out: your code did not finish within {exercise.timeout:g} s and was stopped. "
+                   "Look for a loop that never ends, or work far larger than the exercise needs.")
+    error = _error_info(learner.error) if learner.error else None
+    return Verdict(status="timeout", summary=summary, error=error,
+                   notes=("cancelled",) if learner.outcome == "cancelled" else (), **base)
+
+
+_FAULT_HEADER = re.compile(r"Fatal Python error: .*", re.S)
+_FAULT_FRAME = re.compile(r'File "<your code>", line (\d+)')
+
+
+def _crashed(learner: RunRecord, base: dict) -> Verdict:
+    """The worker died. faulthandler's dump in stderr tells which learner line was running."""
+    stderr = learner.stderr.text
+    line = None
+    dump = _FAULT_HEADER.search(stderr)
+    if dump:
+        frames = _FAULT_FRAME.findall(dump.group(0))
+        line = int(frames[0]) if frames else None
+        stderr = stderr[: dump.start()].rstrip()
+    where = f" while running line {line} of your code" if line else ""
+    summary = (f"Crashed: {learner.exit_description}{where}. "
+               "The tutor started a fresh worker; your draft is safe.")
+    error = ErrorInfo(type="Crash", message=learner.exit_description, line=line,
+                      traceback=(f'  File "{LEARNER_FILE}", line {line}',) if line else ())
+    base = dict(base, stderr=stderr)
+    return Verdict(status="crashed", summary=summary, error=error, **base)
+
+
+def _headline(error: dict | None) -> str:
+    if not error:
+        return "unknown error"
+    return f"{error.get('type')}: {error.get('message')}"
+
+
+def _error_info(error: dict | None) -> ErrorInfo:
+    error = error or {}
+    return ErrorInfo(type=error.get("type", "Error"), message=error.get("message", ""),
+                     traceback=tuple(error.get("traceback", ())), line=error.get("line"))
+
+
+def kind_positions(checks: tuple[Check, ...]) -> list[int]:
+    """Assert and function checks travel to the worker as lists of their own: each one's place there."""
+    counters: dict[type, int] = {}
+    positions = []
+    for check in checks:
+        positions.append(counters.get(type(check), 0))
+        counters[type(check)] = positions[-1] + 1
+    return positions
+
+
+def _run_check(check: Check, position: int, index: int, code: str, learner: RunRecord,
+               reference: RunRecord, expected: dict[int, object]) -> CheckResult:
+    if isinstance(check, StaticCheck):
+        return run_static_check(check, code)
+    if isinstance(check, OutputCheck):
+        return _output(check, learner)
+    if isinstance(check, AssertCheck):
+        return _assert(check, learner, position)
+    if isinstance(check, FunctionCheck):
+        return _function(check, learner, reference, position)
+    if isinstance(check, TensorCheck):
+        if check.name not in reference.values:
+            raise LessonBug(f"the reference solution does not define `{check.name}`")
+        options = Options(check.rtol, check.atol, check.dtype, check.device, check.requires_grad, check.grad)
+        return _value_check(check, learner, reference.values[check.name], options)
+    if isinstance(check, ExpectedCheck):
+        want = expected[index]
+        options = Options(check.rtol, check.atol, dtype=check.dtype is not None or check.file is not None,
+                          device=False, requires_grad=False)
+        return _value_check(check, learner, want, options)
+    raise TypeError(f"unknown check {check!r}")
+
+
+def _value_check(check: TensorCheck | ExpectedCheck, learner: RunRecord, want: object,
+                 options: Options) -> CheckResult:
+    name = check.name
+    if name in learner.missing or name not in learner.values:
+        return _fail(check, f"You haven't defined `{name}` yet.")
+    got = learner.values[name]
+    if (isinstance(check, ExpectedCheck) and check.dtype is None and isinstance(want, TensorValue)
+            and want.shape == () and not isinstance(got, TensorValue)):
+        want = want.array[()].item()  # a bare scalar literal accepts a Python number too
+    outcome = compare(name, want, got, options)
+    if outcome.ok:
+        return CheckResult(check.kind, name, True)
+    return _fail(check, outcome.message, outcome.mismatch)
+
+
+def _fail(check: Check, message: str, mismatch=None) -> CheckResult:
+    if check.message:
+        message = f"{check.message} ({message})" if message else check.message
+    return CheckResult(check.kind, check.name, False, message, mismatch)
+
+
+def _output(check: OutputCheck, learner: RunRecord) -> CheckResult:
+    if re.search(check.pattern, learner.stdout.text, re.M):
+        return CheckResult("output", check.pattern, True)
+    printed = "Your code printed nothing." if not learner.stdout.text.strip() else "Compare it with what yours printed."
+    message = check.message or f"The output should contain a match for /{check.pattern}/."
+    return CheckResult("output", check.pattern, False, f"{message} {printed}")
+
+
+def _assert(check: AssertCheck, learner: RunRecord, position: int) -> CheckResult:
+    result = learner.asserts[position] if position < len(learner.asserts) else {"ok": False}
+    if result.get("ok"):
+        return CheckResult("assert", check.expr, True)
+    message = check.message or f"This should be true: `{check.expr}`."
+    if result.get("error"):
+        message += f" (checking it raised {result['error']})"
+    return CheckResult("assert", check.expr, False, message)
+
+
+def _function(check: FunctionCheck, learner: RunRecord, reference: RunRecord, position: int) -> CheckResult:
+    want = reference.functions[position] if position < len(reference.functions) else {"error": "missing"}
+    if want.get("error"):
+        raise LessonBug(f"the reference function `{check.name}` failed: {want['error']}")
+    got = learner.functions[position] if position < len(learner.functions) else {"error": "missing"}
+    if got.get("missing"):
+        return _fail(check, f"You haven't defined `{check.name}` yet.")
+    if got.get("error"):
+        return _fail(check, got["error"])
+    options = Options(check.rtol, check.atol)
+    failures = []
+    for want_case, got_case in zip(want["cases"], got["cases"]):
+        if want_case.get("error"):
+            raise LessonBug(f"the reference `{check.name}` raised on {want_case['args']}: "
+                            f"{_headline(want_case['error'])}")
+        call = f"{check.name}{_call_args(got_case['args'])}"
+        if got_case.get("error"):
+            error = got_case["error"]
+            failures.append((got_case.get("size", 0), f"`{call}` raised {error['type']}: {error['message']}", None))
+            continue
+        outcome = compare("result", want_case["value"], got_case["value"], options)
+        if not outcome.ok:
+            failures.append((got_case.get("size", 0), f"For `{call}`: {outcome.message}", outcome.mismatch))
+    if not failures:
+        return CheckResult("function", check.name, True)
+    failures.sort(key=lambda failure: failure[0])
+    _, message, mismatch = failures[0]
+    total = len(want["cases"])
+    prefix = f"Wrong for {len(failures)} of {total} inputs; the smallest failing one: " if total > 1 else ""
+    return _fail(check, prefix + message, mismatch)
+
+
+def _call_args(args_repr: str) -> str:
+    text = args_repr.strip()
+    if text.endswith(",)"):
+        text = text[:-2] + ")"
+    return text if text.startswith("(") else f"({text})"
