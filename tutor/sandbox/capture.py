@@ -1,0 +1,160 @@
+"""The tutor's end of a worker's stdout and stderr: drained all the time, cut into runs by markers.
+
+The tutor, not the worker, holds these pipes, so what a run printed before it hung or crashed is
+still there to show. Each stream keeps the first `cap` bytes of a run and counts the rest.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import selectors
+import threading
+from dataclasses import dataclass
+
+PIPE_SIZE = 1024 * 1024
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+
+
+@dataclass
+class Captured:
+    text: str = ""
+    dropped: int = 0
+
+
+class _Stream:
+    def __init__(self, marker: bytes, cap: int) -> None:
+        self.marker = marker
+        self.cap = cap
+        self.kept = bytearray()
+        self.dropped = 0
+        self.tail = b""
+        self.finished: list[Captured] = []
+
+    def feed(self, chunk: bytes) -> None:
+        data = self.tail + chunk
+        while (at := data.find(self.marker)) >= 0:
+            self._keep(data[:at])
+            self.finished.append(self._take())
+            data = data[at + len(self.marker):]
+        keep = len(self.marker) - 1  # a marker may be split across two reads
+        if len(data) > keep:
+            self._keep(data[:-keep])
+            data = data[-keep:]
+        self.tail = data
+
+    def _keep(self, data: bytes) -> None:
+        room = self.cap - len(self.kept)
+        self.kept += data[:room]
+        self.dropped += max(0, len(data) - room)
+
+    def _take(self) -> Captured:
+        captured = Captured(self.kept.decode("utf-8", errors="replace"), self.dropped)
+        self.kept = bytearray()
+        self.dropped = 0
+        return captured
+
+    def take_partial(self) -> Captured:
+        self._keep(self.tail)
+        self.tail = b""
+        return self._take()
+
+
+def enlarge_pipe(fd: int) -> None:
+    """Bigger pipe buffers: fewer wake-ups for large outputs and results (best effort)."""
+    try:
+        fcntl.fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE)
+    except OSError:
+        pass
+
+
+class OutputCapture:
+    """Owns the read ends of one worker's stdout/stderr pipes and a thread that drains them."""
+
+    def __init__(self, marker: bytes, cap: int = 64 * 1024) -> None:
+        self.read_fds: list[int] = []
+        self.write_fds: list[int] = []
+        self.streams: dict[int, _Stream] = {}
+        for _ in range(2):
+            read_fd, write_fd = os.pipe()
+            enlarge_pipe(read_fd)
+            os.set_blocking(read_fd, False)
+            self.read_fds.append(read_fd)
+            self.write_fds.append(write_fd)
+            self.streams[read_fd] = _Stream(marker, cap)
+        self.condition = threading.Condition()
+        self.closed = False
+        self.eof: set[int] = set()
+        self.thread = threading.Thread(target=self._drain, name="ptref-capture", daemon=True)
+
+    def start(self) -> None:
+        """Call once the worker holds the write ends (they are closed here)."""
+        for fd in self.write_fds:
+            os.close(fd)
+        self.write_fds = []
+        self.thread.start()
+
+    def _drain(self) -> None:
+        selector = selectors.DefaultSelector()
+        for fd in self.read_fds:
+            selector.register(fd, selectors.EVENT_READ)
+        try:
+            while not self.closed and len(self.eof) < len(self.read_fds):
+                for key, _ in selector.select(timeout=0.5):
+                    self._read(key.fd, selector)
+        finally:
+            selector.close()
+            with self.condition:
+                self.eof.update(self.read_fds)
+                self.condition.notify_all()
+
+    def _read(self, fd: int, selector: selectors.BaseSelector) -> None:
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(fd, PIPE_SIZE)
+            except BlockingIOError:
+                break
+            except OSError:
+                chunk = b""
+            if not chunk:
+                selector.unregister(fd)
+                with self.condition:
+                    self.eof.add(fd)
+                break
+            chunks.append(chunk)
+        with self.condition:
+            for chunk in chunks:
+                self.streams[fd].feed(chunk)
+            self.condition.notify_all()
+
+    def next_run(self, timeout: float) -> tuple[Captured, Captured]:
+        """The output of the run that just replied: waits briefly for both end markers."""
+        with self.condition:
+            self.condition.wait_for(lambda: all(self.streams[fd].finished or fd in self.eof
+                                                for fd in self.read_fds), timeout=timeout)
+            return tuple(self._pop(fd) for fd in self.read_fds)  # type: ignore[return-value]
+
+    def _pop(self, fd: int) -> Captured:
+        stream = self.streams[fd]
+        return stream.finished.pop(0) if stream.finished else stream.take_partial()
+
+    def remaining(self, timeout: float) -> tuple[Captured, Captured]:
+        """What a run printed before its worker died or was killed."""
+        with self.condition:
+            self.condition.wait_for(lambda: len(self.eof) == len(self.read_fds), timeout=timeout)
+            return tuple(self._pop(fd) for fd in self.read_fds)  # type: ignore[return-value]
+
+    def close(self) -> None:
+        self.closed = True
+        for fd in self.write_fds:
+            os.close(fd)
+        self.write_fds = []
+        if self.thread.is_alive():
+            self.thread.join(timeout=1.0)
+        for fd in self.read_fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.read_fds = []

@@ -1,0 +1,300 @@
+"""One worker process seen from the tutor: start it, send it a request, stop or kill it."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from tutor.paths import package_root
+from tutor.sandbox.capture import Captured, OutputCapture, enlarge_pipe
+from tutor.sandbox.protocol import SCRATCH_PREFIX, ProtocolError, read_frame, write_frame
+
+# PR_SET_PDEATHSIG fires when the *thread* that forked the worker ends, so every worker is
+# started from this one long-lived thread rather than from whichever thread asked.
+_spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ptref-spawner")
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """How to start a worker. Workers with equal specs are interchangeable (a spare can stand in)."""
+
+    device: str = "cpu"
+    python: str = sys.executable
+    threads: int = 1
+    memory_limit: int = 4 * 1024**3  # bytes of address space beyond torch's own; CPU workers only
+    file_size_limit: int = 256 * 1024**2
+    open_files: int = 1024
+    cuda_memory_fraction: float | None = None
+    output_cap: int = 64 * 1024
+    extra_env: tuple[tuple[str, str], ...] = ()
+
+
+class WorkerStartError(RuntimeError):
+    """The worker could not start (no torch in that interpreter, device unavailable...)."""
+
+    def __init__(self, message: str, available: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.available = available or []
+
+
+@dataclass
+class Exchange:
+    """How one request ended, as seen from the tutor."""
+
+    outcome: str  # "reply" | "timeout" | "crashed" | "cancelled"
+    reply: dict = field(default_factory=dict)
+    buffers: list = field(default_factory=list)
+    stdout: Captured = field(default_factory=Captured)
+    stderr: Captured = field(default_factory=Captured)
+    exit_description: str = ""
+    elapsed_ms: float = 0.0
+
+
+class WorkerProcess:
+    GRACE_AFTER_INTERRUPT = 0.5
+
+    def __init__(self, spec: WorkerSpec) -> None:
+        self.spec = spec
+        self.marker = secrets.token_hex(8)
+        self.scratch = tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
+        self.capture = OutputCapture(("\x1e\x1fPTREF-END:" + self.marker + "\x1f\x1e").encode(), spec.output_cap)
+        self.hello: dict | None = None
+        self.dead = False
+        self._output_taken = threading.Event()
+        self._ready_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._future: Future = _spawner.submit(self._spawn)
+
+    # -- start-up -------------------------------------------------------------------------------
+    def _spawn(self) -> subprocess.Popen:
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        for fd in (to_worker_w, from_worker_w):
+            enlarge_pipe(fd)
+        config = {
+            "ctl_in": to_worker_r, "ctl_out": from_worker_w, "parent_pid": os.getpid(),
+            "device": self.spec.device, "threads": self.spec.threads, "marker": self.marker,
+            "memory_limit": self.spec.memory_limit, "file_size_limit": self.spec.file_size_limit,
+            "open_files": self.spec.open_files, "scratch": self.scratch,
+            "cuda_memory_fraction": self.spec.cuda_memory_fraction,
+        }
+        try:
+            process = subprocess.Popen(
+                [self.spec.python, "-m", "tutor.sandbox.worker", "--config", json.dumps(config)],
+                stdin=subprocess.DEVNULL, stdout=self.capture.write_fds[0], stderr=self.capture.write_fds[1],
+                pass_fds=(to_worker_r, from_worker_w), start_new_session=True, cwd=self.scratch,
+                env=self._environment(),
+            )
+        finally:
+            os.close(to_worker_r)
+            os.close(from_worker_w)
+        self.capture.start()
+        self.ctl_out = to_worker_w
+        self.ctl_in = from_worker_r
+        return process
+
+    def _environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        root = str(package_root())
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            env[name] = str(self.spec.threads)
+        if self.spec.device.startswith("cuda"):
+            index = self.spec.device.partition(":")[2] or "0"
+            visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+            if visible:  # the user's own mask: cuda:N is the Nth of those
+                choices = [item.strip() for item in visible.split(",")]
+                index = choices[int(index)] if int(index) < len(choices) else index
+            env["CUDA_VISIBLE_DEVICES"] = index
+        env.update(dict(self.spec.extra_env))
+        return env
+
+    @property
+    def process(self) -> subprocess.Popen:
+        return self._future.result()
+
+    def wait_ready(self, timeout: float = 180.0) -> dict:
+        """Block until the worker said hello; raise WorkerStartError if it cannot start."""
+        with self._ready_lock:
+            return self._wait_ready(timeout)
+
+    def _wait_ready(self, timeout: float) -> dict:
+        if self.hello is not None:
+            return self.hello
+        process = self.process
+        ready, _, _ = select.select([self.ctl_in], [], [], timeout)
+        if not ready:
+            self.kill()
+            raise WorkerStartError(f"the worker did not start within {timeout:.0f} s")
+        try:
+            hello, _ = read_frame(self.ctl_in)
+        except ProtocolError:
+            hello = None
+        out, err = self.capture.next_run(timeout=1.0) if hello else self.capture.remaining(timeout=2.0)
+        if hello is None or not hello.get("ok"):
+            process.poll()
+            self.kill()
+            reason = (hello or {}).get("error") or _last_lines(err.text) or describe_exit(process.returncode)
+            available = (hello or {}).get("available") or []
+            if available:
+                reason += f" (devices here: {', '.join(available)})"
+            raise WorkerStartError(f"the {self.spec.device} worker could not start with {self.spec.python}: "
+                                   f"{reason}", available)
+        self.hello = hello
+        return hello
+
+    # -- requests -------------------------------------------------------------------------------
+    def request(self, header: dict, buffers: list | tuple = (), timeout: float | None = None,
+                cancel: threading.Event | None = None) -> Exchange:
+        """Send one request and wait for its reply, the timeout, a cancel, or the worker's death."""
+        with self._lock:
+            self.wait_ready()
+            started = time.perf_counter()
+            try:
+                write_frame(self.ctl_out, header, buffers)
+            except (BrokenPipeError, OSError):
+                return self._died(started)
+            deadline = None if timeout is None else started + timeout
+            outcome = self._wait(deadline, cancel)
+            if outcome == "readable":
+                try:
+                    reply, reply_buffers = read_frame(self.ctl_in)
+                except ProtocolError:
+                    return self._died(started)
+                stdout, stderr = self.capture.next_run(timeout=2.0)
+                elapsed = (time.perf_counter() - started) * 1000
+                if reply.get("status") == "interrupted":
+                    kind = "cancelled" if cancel is not None and cancel.is_set() else "timeout"
+                    return Exchange(kind, reply, reply_buffers, stdout, stderr, elapsed_ms=elapsed)
+                return Exchange("reply", reply, reply_buffers, stdout, stderr, elapsed_ms=elapsed)
+            if outcome == "dead":
+                return self._died(started)
+            # Timed out or cancelled: SIGINT first (a Python loop stops at once), then SIGKILL.
+            self.interrupt()
+            if self._wait(time.perf_counter() + self.GRACE_AFTER_INTERRUPT, None) == "readable":
+                try:
+                    reply, reply_buffers = read_frame(self.ctl_in)
+                    stdout, stderr = self.capture.next_run(timeout=1.0)
+                    if reply.get("status") != "interrupted":  # it finished just in time
+                        outcome = "reply"
+                    return Exchange(outcome, reply, reply_buffers, stdout, stderr,
+                                    elapsed_ms=(time.perf_counter() - started) * 1000)
+                except ProtocolError:
+                    pass
+            stdout, stderr = self._kill_and_collect()
+            return Exchange(outcome, {}, [], stdout, stderr, "killed after it did not stop",
+                            (time.perf_counter() - started) * 1000)
+
+    def _wait(self, deadline: float | None, cancel: threading.Event | None) -> str:
+        """'readable', 'dead', 'timeout' or 'cancelled'. Polls the cancel event every 20 ms."""
+        while True:
+            now = time.perf_counter()
+            if cancel is not None and cancel.is_set():
+                return "cancelled"
+            if deadline is not None and now >= deadline:
+                return "timeout"
+            wait = 0.02 if cancel is not None else 0.25
+            if deadline is not None:
+                wait = min(wait, deadline - now)
+            ready, _, _ = select.select([self.ctl_in], [], [], max(wait, 0))
+            if ready:
+                return "readable"
+            if self.process.poll() is not None:
+                ready, _, _ = select.select([self.ctl_in], [], [], 0)
+                return "readable" if ready else "dead"
+
+    def _died(self, started: float) -> Exchange:
+        process = self.process
+        try:
+            process.wait(timeout=2.0)
+        except subprocess.TimeoutExpired:
+            pass
+        stdout, stderr = self._kill_and_collect()
+        return Exchange("crashed", {}, [], stdout, stderr, describe_exit(process.returncode),
+                        (time.perf_counter() - started) * 1000)
+
+    # -- stopping -------------------------------------------------------------------------------
+    def interrupt(self) -> None:
+        try:
+            os.kill(self.process.pid, signal.SIGINT)
+        except ProcessLookupError:
+            pass
+
+    def kill(self) -> None:
+        """SIGKILL the worker's whole process group; reaping and clean-up happen in the background."""
+        self._signal_kill()
+        self._output_taken.set()
+
+    def _kill_and_collect(self) -> tuple[Captured, Captured]:
+        """Kill, then keep what the run printed before the capture pipes are closed."""
+        self._signal_kill()
+        try:
+            return self.capture.remaining(timeout=0.2)
+        finally:
+            self._output_taken.set()
+
+    def _signal_kill(self) -> None:
+        if self.dead:
+            return
+        self.dead = True
+        process = self.process
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        threading.Thread(target=self._reap, name="ptref-reaper", daemon=True).start()
+
+    def _reap(self) -> None:
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+        self._output_taken.wait(timeout=10)
+        for fd in (self.ctl_in, self.ctl_out):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.capture.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def close(self) -> None:
+        """Stop the worker now: it holds nothing that a gentler exit would save."""
+        self.kill()
+
+
+def describe_exit(returncode: int | None) -> str:
+    if returncode is None:
+        return "the worker stopped answering"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        meaning = {
+            "SIGSEGV": "a segmentation fault (the code touched memory it must not)",
+            "SIGBUS": "a bus error (bad memory access)",
+            "SIGABRT": "an abort inside a library",
+            "SIGKILL": "killed (out of memory, or stopped from outside)",
+            "SIGFPE": "a floating-point exception",
+            "SIGILL": "an illegal instruction",
+        }.get(name, name)
+        return f"the worker died from {meaning} ({name})"
+    return f"the worker process exited with status {returncode} (os._exit or a fatal error)"
+
+
+def _last_lines(text: str, count: int = 3) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return " | ".join(lines[-count:])

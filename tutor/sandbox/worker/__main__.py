@@ -1,0 +1,5 @@
+import sys
+
+from tutor.sandbox.worker.main import main
+
+sys.exit(main(sys.argv[1:]))

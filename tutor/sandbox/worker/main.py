@@ -1,0 +1,209 @@
+"""The worker process: import torch once, then serve run requests over the control pipe.
+
+Started by the tutor as `python -m tutor.sandbox.worker --config JSON` (never forked: CUDA cannot be
+re-initialised in a forked child). Its stdout and stderr are the tutor's capture pipes; after every
+reply it writes an end-of-run marker on both, so the tutor can cut the stream into runs.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import faulthandler
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from tutor.sandbox.protocol import ChannelClosed, read_frame, write_frame
+from tutor.sandbox.worker import oslimits
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--probe"]:
+        print(json.dumps(probe()))
+        return 0
+    config = json.loads(argv[argv.index("--config") + 1])
+    oslimits.die_with_parent()
+    if os.getppid() != config["parent_pid"]:
+        return 1  # the tutor went away before we could ask to die with it
+    oslimits.adopt_orphans()
+    faulthandler.enable()  # a segfault then prints the learner's line to the captured stderr
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(line_buffering=True)
+    return Worker(config).serve()
+
+
+class Worker:
+    def __init__(self, config: dict) -> None:
+        self.config = config
+        self.ctl_in = config["ctl_in"]
+        self.ctl_out = config["ctl_out"]
+        self.marker = ("\x1e\x1fPTREF-END:" + config["marker"] + "\x1f\x1e").encode()
+        # Copies of the capture pipes, to restore fd 1 and 2 if learner code closes or redirects them.
+        self.saved_stdout = os.dup(1)
+        self.saved_stderr = os.dup(2)
+        self.runner = None
+
+    def serve(self) -> int:
+        started = time.perf_counter()
+        try:
+            hello = self._start_up()
+        except Exception as exc:  # torch missing, device unavailable...
+            hello = {"op": "hello", "ok": False, "error": f"{type(exc).__name__}: {exc}"}
+            hello.update(getattr(exc, "details", {}))
+        hello["startup_ms"] = (time.perf_counter() - started) * 1000
+        self._reply(hello, [])
+        if not hello["ok"]:
+            return 3
+        while True:
+            try:
+                request, buffers = read_frame(self.ctl_in)
+            except ChannelClosed:
+                return 0
+            op = request.get("op")
+            if op == "run":
+                reply, out_buffers = self.runner.run(request)
+            elif op == "load":
+                reply, out_buffers = self._load(request)
+            elif op == "ping":
+                reply, out_buffers = {"op": "pong"}, []
+            elif op == "exit":
+                return 0
+            else:
+                reply, out_buffers = {"op": "error", "error": f"unknown op {op!r}"}, []
+            reply["id"] = request.get("id")
+            self._reply(reply, out_buffers)
+
+    def _start_up(self) -> dict:
+        import numpy
+        import torch
+
+        from tutor.sandbox.worker.runner import Runner
+        from tutor.sandbox.worker.state import GlobalState
+
+        threads = int(self.config.get("threads", 1))
+        torch.set_num_threads(threads)
+        try:
+            torch.set_num_interop_threads(1)
+        except RuntimeError:
+            pass
+        device = _open_device(torch, self.config["device"], self.config.get("cuda_memory_fraction"))
+        # Warm the paths a first run takes, so its latency is the learner's, not ours.
+        (torch.ones(4, 4, device=device, requires_grad=True) @ torch.ones(4, 4, device=device)).sum().backward()
+        state = GlobalState(threads, device)
+        scratch = Path(self.config["scratch"])
+        os.chdir(scratch)
+        self.runner = Runner(state, device, scratch)
+        # A first run pays for torch's lazy imports (manual_seed pulls in torch._dynamo) here,
+        # not in the learner's first run; the snapshot after it is what later runs are held to.
+        self.runner.run(_WARM_UP)
+        state.take_snapshot()
+        memory_limit = int(self.config.get("memory_limit", 0)) if device.type == "cpu" else 0
+        limits = oslimits.apply_limits(memory_limit, int(self.config.get("file_size_limit", 0)),
+                                       int(self.config.get("open_files", 0)))
+        return {
+            "op": "hello", "ok": True, "pid": os.getpid(), "device": str(device),
+            "python": platform.python_version(), "executable": sys.executable,
+            "torch": torch.__version__, "numpy": numpy.__version__, "threads": threads, "limits": limits,
+        }
+
+    def _load(self, request: dict) -> tuple[dict, list]:
+        """Load a .pt tensor file of a lesson pack (weights_only: never unpickle arbitrary objects)."""
+        import torch
+
+        from tutor.sandbox.worker.encode import Encoder
+
+        try:
+            value = torch.load(request["path"], map_location="cpu", weights_only=True)
+            if request.get("key") is not None:
+                value = value[request["key"]]
+        except Exception as exc:
+            return {"op": "loaded", "ok": False, "error": f"{type(exc).__name__}: {exc}"}, []
+        encoder = Encoder()
+        return {"op": "loaded", "ok": True, "value": encoder.encode(value)}, encoder.buffers
+
+    def _reply(self, reply: dict, buffers: list) -> None:
+        self._restore_streams()
+        for fd in (1, 2):
+            os.write(fd, self.marker)
+        write_frame(self.ctl_out, reply, buffers)
+
+    def _restore_streams(self) -> None:
+        for stream in (sys.__stdout__, sys.__stderr__):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        try:
+            ctypes.CDLL(None).fflush(None)  # C-level writes (printf in extensions) still buffered
+        except (OSError, AttributeError):
+            pass
+        os.dup2(self.saved_stdout, 1)
+        os.dup2(self.saved_stderr, 2)
+
+
+_WARM_UP = {
+    "op": "run", "seed": 0, "setup": "import torch",
+    "code": "x = torch.ones(3, requires_grad=True)\ny = (x * 2).sum()\ny.backward()\ndef f(a):\n    return a + 1\n",
+    "collect": ["x", "y"], "asserts": ["x.grad is not None"],
+    "functions": [{"name": "f", "args": ["(torch.randn(2),)"], "repeat": 1}],
+}
+
+
+class DeviceUnavailable(RuntimeError):
+    def __init__(self, message: str, available: list[str]) -> None:
+        super().__init__(message)
+        self.details = {"available": available}
+
+
+def _available(torch) -> list[str]:
+    names = ["cpu"]
+    if torch.cuda.is_available():
+        names += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        names.append("mps")
+    return names
+
+
+def _open_device(torch, name: str, memory_fraction: float | None):
+    if name == "cpu":
+        return torch.device("cpu")
+    if name.startswith("cuda"):
+        # The tutor pinned the chosen GPU with CUDA_VISIBLE_DEVICES: inside, it is always cuda:0.
+        if not torch.cuda.is_available():
+            raise DeviceUnavailable("CUDA is not available to this torch", _available(torch))
+        device = torch.device("cuda:0")
+        torch.zeros(1, device=device)
+        torch.cuda.synchronize()
+        if memory_fraction:
+            torch.cuda.set_per_process_memory_fraction(float(memory_fraction), 0)
+        return device
+    if name == "mps":
+        if not torch.backends.mps.is_available():
+            raise DeviceUnavailable("MPS is not available on this machine", _available(torch))
+        return torch.device("mps")
+    raise DeviceUnavailable(f"unknown device {name!r}", _available(torch))
+
+
+def probe() -> dict:
+    """What this interpreter offers: versions and devices with names and memory (for doctor/picker)."""
+    info: dict = {"python": platform.python_version(), "executable": sys.executable, "devices": []}
+    try:
+        import torch
+    except ImportError as exc:
+        info["error"] = f"torch cannot be imported: {exc}"
+        return info
+    info.update(torch=torch.__version__, cuda=torch.version.cuda, cudnn=None)
+    info["devices"].append({"name": "cpu", "label": platform.processor() or platform.machine(),
+                            "memory": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")})
+    if torch.cuda.is_available():
+        info["cudnn"] = torch.backends.cudnn.version()
+        for index in range(torch.cuda.device_count()):
+            props = torch.cuda.get_device_properties(index)
+            info["devices"].append({"name": f"cuda:{index}", "label": props.name, "memory": props.total_memory,
+                                    "capability": f"{props.major}.{props.minor}"})
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        info["devices"].append({"name": "mps", "label": "Apple Metal (MPS)", "memory": None})
+    return info

@@ -1,0 +1,115 @@
+"""Keeping one run's changes to process-wide state out of the next run.
+
+Each run starts from reset torch/numpy/random state. After each run, the attributes of the modules
+and classes a learner is likely to monkeypatch are compared with a snapshot taken at start-up;
+anything replaced is put back, and reported so the tutor recycles this worker to be sure.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import os
+import random
+import sys
+import threading
+import warnings
+
+import numpy as np
+import torch
+
+_MISSING = object()
+
+
+def _watched() -> list[tuple[str, object]]:
+    import torch.nn.functional
+    import torch.utils.data
+
+    return [
+        ("torch", torch), ("torch.nn", torch.nn), ("torch.nn.functional", torch.nn.functional),
+        ("torch.nn.init", torch.nn.init), ("torch.linalg", torch.linalg), ("torch.testing", torch.testing),
+        ("torch.optim", torch.optim), ("torch.autograd", torch.autograd),
+        ("torch.utils.data", torch.utils.data), ("torch.Tensor", torch.Tensor),
+        ("torch.nn.Module", torch.nn.Module), ("torch.nn.Parameter", torch.nn.Parameter),
+        ("torch.optim.Optimizer", torch.optim.Optimizer),
+        ("numpy", np), ("numpy.random", np.random), ("builtins", builtins), ("math", math),
+        ("random", random),
+    ]
+
+
+class GlobalState:
+    def __init__(self, threads: int, device: torch.device) -> None:
+        self.threads = threads
+        self.device = device
+        self.take_snapshot()
+        self.numpy_print = np.get_printoptions()
+        self.numpy_err = np.geterr()
+        self.warning_filters = list(warnings.filters)
+        self.environ = dict(os.environ)
+        self.path = list(sys.path)
+        self.recursion_limit = sys.getrecursionlimit()
+        self.baseline_threads = {thread.ident for thread in threading.enumerate()}
+
+    def take_snapshot(self) -> None:
+        """Record the watched attributes as they are now. Call after a warm-up run: torch swaps
+        some functions for wrapped versions on first use, which is not a learner's change."""
+        self.snapshot = [(name, owner, dict(vars(owner))) for name, owner in _watched()]
+
+    def reset(self, seed: int) -> None:
+        """Put every global a run may change back to its start-up value, then seed the RNGs."""
+        torch.set_default_dtype(torch.float32)
+        if hasattr(torch, "set_default_device"):
+            torch.set_default_device(None)
+        torch.set_grad_enabled(True)
+        torch.autograd.set_detect_anomaly(False)
+        torch.use_deterministic_algorithms(False)
+        torch.set_printoptions(profile="default", sci_mode=None)
+        torch.set_num_threads(self.threads)
+        torch.set_float32_matmul_precision("highest")
+        torch.backends.cudnn.benchmark = False
+        torch.backends.cudnn.deterministic = False
+        np.set_printoptions(**self.numpy_print)
+        np.seterr(**self.numpy_err)
+        warnings.filters[:] = self.warning_filters
+        if hasattr(warnings, "_filters_mutated"):  # invalidates the per-module "already shown" caches
+            warnings._filters_mutated()
+        if os.environ != self.environ:
+            os.environ.clear()
+            os.environ.update(self.environ)
+        sys.path[:] = self.path
+        sys.setrecursionlimit(self.recursion_limit)
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        seed_everything(seed)
+
+    def repair(self) -> list[str]:
+        """Undo monkeypatching of watched modules and classes; return what had been changed."""
+        changed: list[str] = []
+        for owner_name, owner, original in self.snapshot:
+            current = vars(owner)
+            for key, value in original.items():
+                if current.get(key, _MISSING) is not value:
+                    changed.append(f"{owner_name}.{key}")
+                    _restore(owner, key, value)
+        if torch.get_default_dtype() != torch.float32:
+            changed.append("the default dtype")
+        return changed
+
+    def stray_threads(self) -> int:
+        return sum(1 for thread in threading.enumerate()
+                   if thread.ident not in self.baseline_threads and thread.is_alive())
+
+
+def _restore(owner: object, key: str, value: object) -> None:
+    try:
+        if isinstance(owner, type):
+            type.__setattr__(owner, key, value)
+        else:
+            setattr(owner, key, value)
+    except (AttributeError, TypeError):
+        pass
+
+
+def seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+    random.seed(seed)
