@@ -1,0 +1,168 @@
+"""Learner code that hangs, crashes, floods output, eats memory or changes global state.
+
+Each fault must end with a clear verdict within the exercise timeout (2 s here) plus 2 s, and the
+very next correct answer must pass.
+"""
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tutor.lessons import Catalog
+from tutor.session import Session, SessionConfig
+
+from conftest import FAULTS
+
+CORRECT = "y = x * 2"
+BUDGET = 2.0 + 2.0
+
+
+@pytest.fixture(scope="module")
+def session():
+    catalog = Catalog.load([FAULTS])
+    with Session(catalog, SessionConfig(spare=True, memory_limit=1024**3)) as session:
+        session.ready()
+        session.reference("faults/double")
+        yield session
+
+
+def run(session, code):
+    started = time.perf_counter()
+    verdict = session.check("faults/double", code, record=False)
+    return verdict, time.perf_counter() - started
+
+
+def assert_recovers(session):
+    verdict, elapsed = run(session, CORRECT)
+    assert verdict.status == "passed", verdict
+    return elapsed
+
+
+@pytest.mark.parametrize("code", ["while True:\n    pass\n", "import time\ntime.sleep(1e6)\n",
+                                  "while True:\n    try:\n        pass\n    except KeyboardInterrupt:\n        pass\n"])
+def test_hangs_time_out_and_the_next_run_passes(session, code):
+    verdict, elapsed = run(session, code)
+    assert verdict.status == "timeout"
+    assert elapsed < BUDGET
+    assert "did not finish within 2 s" in verdict.summary
+    assert assert_recovers(session) < 1.0
+
+
+@pytest.mark.parametrize("code, words", [
+    ("import ctypes\nctypes.string_at(0)\n", "segmentation fault"),
+    ("import os\nos._exit(0)\n", "exited with status 0"),
+    ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", "SIGKILL"),
+])
+def test_crashes_get_a_verdict_and_the_spare_takes_over(session, code, words):
+    session.pool().wait_spare()  # a crash right after another finds the new spare still starting
+    before = session.pool().active_pid
+    verdict, elapsed = run(session, code)
+    assert verdict.status == "crashed" and words in verdict.summary
+    assert elapsed < BUDGET
+    assert session.pool().active_pid != before
+    assert assert_recovers(session) < 1.0  # the warm spare answers at once
+
+
+def test_a_crash_names_the_learners_line(session):
+    verdict, _ = run(session, "y = x * 2\nimport ctypes\nctypes.string_at(0)\n")
+    assert verdict.error.line == 3
+    assert "Fatal Python error" not in verdict.stderr
+
+
+@pytest.mark.parametrize("code, words", [
+    ("import sys\nsys.exit(0)\n", "sys.exit(0)"),
+    ("raise KeyboardInterrupt\n", "KeyboardInterrupt"),
+    ("raise SystemExit('bye')\n", "sys.exit('bye')"),
+])
+def test_exits_and_interrupts_are_errors_not_deaths(session, code, words):
+    before = session.pool().active_pid
+    verdict, elapsed = run(session, code)
+    assert verdict.status == "error" and words in verdict.summary
+    assert session.pool().active_pid == before
+    assert_recovers(session)
+
+
+def test_printing_50_mb_is_capped_and_counted(session):
+    verdict, elapsed = run(session, "print('x' * 50_000_000)\n" + CORRECT)
+    assert verdict.status == "passed"
+    assert len(verdict.stdout) == 64 * 1024
+    assert verdict.stdout_dropped == 50_000_001 - 64 * 1024
+    assert elapsed < BUDGET
+
+
+def test_output_printed_before_a_hang_is_kept(session):
+    verdict, _ = run(session, "print('started')\nwhile True:\n    pass\n")
+    assert verdict.status == "timeout" and verdict.stdout == "started\n"
+
+
+@pytest.mark.parametrize("code", [
+    "import torch\nbig = torch.ones(2**30)\n",  # 4 GiB at once
+    "import torch\nchunks = [torch.ones(2**26) for _ in range(100)]\n",  # 256 MiB at a time
+    "chunks = [bytearray(2**27) for _ in range(100)]\n",  # plain Python
+])
+def test_allocating_past_the_memory_limit_is_a_clear_error(session, code):
+    verdict, elapsed = run(session, code)
+    assert verdict.status == "error"
+    assert verdict.error.type == "MemoryError"
+    assert "out of memory" in verdict.error.message and "--memory-limit" in verdict.error.message
+    assert elapsed < BUDGET
+    assert_recovers(session)
+
+
+def _processes_named(marker: str) -> list[int]:
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            state = Path(f"/proc/{pid}/stat").read_text().split()[2] if Path(f"/proc/{pid}/stat").exists() else ""
+            if marker in cmdline and state != "Z":
+                found.append(int(pid))
+    return found
+
+
+@pytest.mark.parametrize("code", [
+    "import subprocess\nsubprocess.Popen(['sleep', '987654'])\n" + CORRECT,
+    "import subprocess\nsubprocess.run(['sleep', '987654'])\n",
+    "import subprocess\nsubprocess.Popen(['sh', '-c', 'sleep 987654 & sleep 987654'])\n" + CORRECT,
+])
+def test_child_processes_do_not_outlive_the_run(session, code):
+    verdict, elapsed = run(session, code)
+    assert elapsed < BUDGET
+    assert verdict.status in ("passed", "timeout")
+    deadline = time.time() + 2
+    while _processes_named("sleep 987654") and time.time() < deadline:
+        time.sleep(0.05)
+    assert _processes_named("sleep 987654") == []
+    assert_recovers(session)
+
+
+def test_changed_default_dtype_does_not_leak(session):
+    run(session, "import torch\ntorch.set_default_dtype(torch.float64)\n" + CORRECT)
+    verdict, _ = run(session, "import torch\nprint(torch.zeros(1).dtype, torch.get_default_dtype())\n" + CORRECT)
+    assert verdict.passed and verdict.stdout == "torch.float32 torch.float32\n"
+
+
+def test_monkeypatched_torch_does_not_leak(session):
+    patched, _ = run(session, "import torch\ntorch.allclose = lambda *a, **k: True\n"
+                              "torch.Tensor.sum = lambda self, *a, **k: 0\n" + CORRECT)
+    assert patched.passed
+    verdict, _ = run(session, "import torch\nprint(torch.allclose(torch.zeros(1), torch.ones(1)), "
+                              "torch.ones(2).sum().item())\n" + CORRECT)
+    assert verdict.stdout == "False 2.0\n"
+
+
+def test_fifty_timeouts_in_a_row_then_a_pass_at_normal_speed(session):
+    """Interrupting a pure-Python loop keeps the worker; the next answer is as fast as ever."""
+    exercise = session.exercise("faults/double")
+    short = exercise.__class__(**{**exercise.__dict__, "timeout": 0.05})
+    for _ in range(50):
+        verdict = session.check(short, "while True:\n    pass\n", record=False)
+        assert verdict.status == "timeout"
+    started = time.perf_counter()
+    assert session.check(short, CORRECT, record=False).passed
+    assert time.perf_counter() - started < 0.5

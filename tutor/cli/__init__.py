@@ -1,0 +1,125 @@
+"""The `ptref-tutor` command line: list, check, lint, doctor (and, without a command, the lesson list).
+
+Exit status: 0 success (or: the check passed), 1 not passed / problems found, 2 usage or lesson-pack
+error. Bad input gets a one-line message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from tutor import __version__
+from tutor.options import normalise_device, parse_size
+
+EXIT_OK, EXIT_NOT_PASSED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A one-line problem with what the user asked for (exit status 2)."""
+
+
+def _device(text: str) -> str:
+    try:
+        return normalise_device(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _python(text: str) -> str:
+    path = Path(text).expanduser()
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        raise argparse.ArgumentTypeError(f"'{text}' is not an executable Python interpreter")
+    return str(path)
+
+
+GLOBAL_DEFAULTS = {"lessons": [], "device": "cpu", "python": sys.executable,
+                   "memory_limit": 4 * 1024**3, "threads": 1}
+
+
+def _global_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("global options")
+    # SUPPRESS: the same options sit on the main parser and every subcommand; defaults come later.
+    group.add_argument("--lessons", action="append", type=Path, metavar="DIR", default=argparse.SUPPRESS,
+                       help="add a lesson pack (a folder of .toml files); repeatable")
+    group.add_argument("--device", type=_device, metavar="D", default=argparse.SUPPRESS,
+                       help="cpu (default), cuda, cuda:N or mps")
+    group.add_argument("--python", type=_python, metavar="PATH", default=argparse.SUPPRESS,
+                       help="interpreter the PyTorch worker runs in (default: this one)")
+    group.add_argument("--memory-limit", type=_size, metavar="SIZE", default=argparse.SUPPRESS,
+                       help="memory a CPU worker's code may use, e.g. 2G (default 4G)")
+    group.add_argument("--threads", type=int, metavar="N", default=argparse.SUPPRESS,
+                       help="torch threads in the worker (default 1: fastest for tutoring-sized work)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ptref-tutor", description="Learn PyTorch by doing: lessons, exercises and instant checks.")
+    parser.add_argument("--version", action="version", version=f"ptref-tutor {__version__}")
+    _global_options(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    listing = commands.add_parser("list", help="lessons and exercises, with your progress")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _global_options(listing)
+
+    check = commands.add_parser("check", help="check your code for one exercise")
+    check.add_argument("exercise", metavar="ID", help="exercise id, e.g. shape-ops/reshape-square")
+    check.add_argument("--file", "-f", required=True, metavar="PATH", help="your code ('-' reads stdin)")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.add_argument("--no-record", action="store_true", help="do not record the attempt")
+    _global_options(check)
+
+    lint = commands.add_parser("lint", help="validate lesson files and prove every exercise")
+    lint.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="lesson files or packs (default: all)")
+    _global_options(lint)
+
+    doctor = commands.add_parser("doctor", help="versions, devices, sandbox protections, paths")
+    _global_options(doctor)
+    return parser
+
+
+def resolve_globals(args: argparse.Namespace) -> argparse.Namespace:
+    for name, default in GLOBAL_DEFAULTS.items():
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    if args.threads < 1:
+        raise UsageError("--threads must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        resolve_globals(args)
+        command = args.command or "list"
+        if command == "list":
+            from tutor.cli.listing import run_list
+            return run_list(args)
+        if command == "check":
+            from tutor.cli.checking import run_check
+            return run_check(args)
+        if command == "lint":
+            from tutor.cli.lint import run_lint
+            return run_lint(args)
+        if command == "doctor":
+            from tutor.cli.doctor import run_doctor
+            return run_doctor(args)
+        parser.error(f"unknown command {command}")
+    except UsageError as exc:
+        print(f"ptref-tutor: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("ptref-tutor: interrupted", file=sys.stderr)
+        return 130
+    return EXIT_OK

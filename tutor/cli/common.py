@@ -1,0 +1,51 @@
+"""What the commands share: loading packs, opening the store, starting a session, consoles."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+
+from tutor.lessons.catalog import Catalog
+from tutor.paths import builtin_lessons_dir
+from tutor.progress.store import ProgressStore, StoreError
+from tutor.session import Session, SessionConfig
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)  # file:line messages stay whole
+
+
+def pack_paths(args: argparse.Namespace) -> list[Path]:
+    return [builtin_lessons_dir(), *args.lessons]
+
+
+def load_catalog(args: argparse.Namespace, show_errors: bool = True) -> Catalog:
+    catalog = Catalog.load(pack_paths(args))
+    if show_errors and catalog.errors:
+        errors.print(f"[yellow]{len(catalog.errors)} problem(s) in lesson files "
+                     "(those lessons are left out; `ptref-tutor lint` explains):[/]")
+        for error in catalog.errors[:20]:
+            errors.print(f"  {error}", markup=False)
+    return catalog
+
+
+def open_store() -> ProgressStore | None:
+    try:
+        store = ProgressStore()
+    except (StoreError, OSError) as exc:
+        errors.print(f"[yellow]Progress is not being saved: {exc}[/]")
+        return None
+    if store.notice:
+        errors.print(f"[yellow]{store.notice}[/]")
+    return store
+
+
+def session_config(args: argparse.Namespace, spare: bool) -> SessionConfig:
+    return SessionConfig(device=args.device, python=args.python, memory_limit=args.memory_limit,
+                         threads=args.threads, spare=spare)
+
+
+def make_session(args: argparse.Namespace, catalog: Catalog, store: ProgressStore | None,
+                 spare: bool = False) -> Session:
+    return Session(catalog, session_config(args, spare), store=store)

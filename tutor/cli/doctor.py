@@ -1,0 +1,104 @@
+"""`ptref-tutor doctor`: what this machine gives the tutor, and what protects it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sys
+
+from rich.table import Table
+
+from tutor import __version__
+from tutor.cli import EXIT_NOT_PASSED, EXIT_OK
+from tutor.cli.common import console, load_catalog, make_session, open_store
+from tutor.options import format_size
+from tutor.paths import builtin_lessons_dir, data_dir
+from tutor.session import WorkerStartError, probe_devices
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    healthy = True
+    facts = Table(title="ptref-tutor doctor", title_justify="left", show_header=False)
+    facts.add_column(style="bold")
+    facts.add_column()
+    facts.add_row("ptref-tutor", __version__)
+    facts.add_row("tutor Python", f"{platform.python_version()} ({sys.executable})")
+    info = probe_devices(args.python)
+    facts.add_row("worker Python", f"{info.get('python', '?')} ({args.python})")
+    if info.get("error"):
+        healthy = False
+        facts.add_row("torch", f"[red]{info['error']}[/]")
+    else:
+        facts.add_row("torch", info.get("torch", "?"))
+        facts.add_row("CUDA", info.get("cuda") or "not in this build")
+    facts.add_row("data dir", str(data_dir()))
+    store = open_store()
+    facts.add_row("progress", str(store.path) if store else "[red]not available[/]")
+    if store:
+        store.close()
+    catalog = load_catalog(args, show_errors=False)
+    facts.add_row("lessons", f"{len(catalog.lessons)} lessons, {len(catalog.exercises())} exercises "
+                             f"(built-in pack: {builtin_lessons_dir()})")
+    if catalog.errors:
+        facts.add_row("", f"[yellow]{len(catalog.errors)} lesson-file problem(s): run ptref-tutor lint[/]")
+    size = shutil.get_terminal_size()
+    colour = "off (NO_COLOR)" if os.environ.get("NO_COLOR") else os.environ.get("COLORTERM", "not advertised")
+    facts.add_row("terminal", f"TERM={os.environ.get('TERM', '?')}, {size.columns}x{size.lines}, colour: {colour}")
+    console.print(facts)
+
+    devices = Table(title="devices", title_justify="left")
+    devices.add_column("device", style="cyan")
+    devices.add_column("name")
+    devices.add_column("memory", justify="right")
+    for device in info.get("devices", []):
+        devices.add_row(device["name"], device.get("label") or "", format_size(device.get("memory")))
+    console.print(devices)
+
+    protections = Table(title=f"sandbox protections (worker on {args.device})", title_justify="left")
+    protections.add_column("protection", style="bold")
+    protections.add_column("state")
+    session = make_session(args, catalog, store=None)
+    try:
+        hello = session.ready()
+    except WorkerStartError as exc:
+        healthy = False
+        protections.add_row("worker", f"[red]cannot start: {exc}[/]")
+    else:
+        protections.add_row("worker", f"[green]starts[/] in {hello.get('startup_ms', 0):.0f} ms "
+                                      f"(torch {hello.get('torch')}, {hello.get('threads')} thread(s))")
+        for name, state in describe_protections(hello):
+            protections.add_row(name, state)
+    finally:
+        session.close()
+    console.print(protections)
+    return EXIT_OK if healthy else EXIT_NOT_PASSED
+
+
+def describe_protections(hello: dict) -> list[tuple[str, str]]:
+    limits = hello.get("limits", {})
+    rows = []
+
+    def limit_row(name: str, key: str, describe) -> None:
+        value = limits.get(key)
+        if value is None:
+            rows.append((name, "[yellow]off[/] (not set for this device)"))
+        elif value.startswith("not set"):
+            rows.append((name, f"[yellow]off[/]: {value}"))
+        else:
+            rows.append((name, f"[green]on[/]: {describe(int(value))}"))
+
+    limit_row("memory limit", "address_space", lambda v: f"address space capped (hard) at {format_size(v)}")
+    limit_row("file size", "file_size", lambda v: f"files written up to {format_size(v)}")
+    limit_row("core dumps", "core", lambda v: "disabled")
+    limit_row("open files", "open_files", lambda v: f"at most {v}")
+    rows.append(("wall-clock watchdog", "[green]on[/]: SIGINT at the exercise timeout, then SIGKILL of the group"))
+    rows.append(("scratch directory", "[green]on[/]: each run starts in an emptied private directory"))
+    for name, key in (("network", "network"), ("process creation", "processes"), ("file writes", "files")):
+        state = hello.get("protections", {}).get(key)
+        if state is None:
+            rows.append((name, "[yellow]off[/]: not enforced by this version"))
+        else:
+            rows.append((name, state))
+    return rows

@@ -1,0 +1,94 @@
+"""Proving a lesson pack: every solution passes, every starter does not, every fenced block runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tutor.checking.judge import judge
+from tutor.checking.static import has_placeholder
+from tutor.lessons.fences import python_blocks
+from tutor.lessons.model import Exercise, Lesson
+from tutor.sandbox.record import RunRecord
+from tutor.session import LessonBug, Session
+
+FENCE_TIMEOUT = 30.0
+
+
+@dataclass
+class ExerciseReport:
+    exercise: str
+    problems: list[str] = field(default_factory=list)
+    solution_passes: bool = False
+    starter_fails: bool = False
+    solution_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def lint_exercise(session: Session, exercise: Exercise) -> ExerciseReport:
+    report = ExerciseReport(exercise.full_id)
+    where = f"{exercise.source}:{exercise.line}: exercise '{exercise.id}'"
+    if not exercise.hints:
+        report.problems.append(f"{where}: has no hints")
+    if not has_placeholder(exercise.starter):
+        report.problems.append(f"{where}: the starter has no `...` placeholder or `# TODO`")
+    try:
+        reference = session.reference(exercise)
+    except LessonBug as exc:
+        report.problems.append(f"{where}: {exc}")
+        return report
+    report.solution_ms = reference.elapsed_ms
+    try:
+        expected = session._expected_values(exercise, session._pool_for(exercise)[0])
+        own = judge(exercise, exercise.solution, reference, reference, expected, session.device)
+    except LessonBug as exc:
+        report.problems.append(f"{where}: {exc}")
+        return report
+    report.solution_passes = own.passed
+    if not own.passed:
+        failing = "; ".join(c.message for c in own.checks if not c.passed) or own.summary
+        report.problems.append(f"{where}: the solution does not pass its own checks: {failing}")
+    try:
+        starter = session.check(exercise, exercise.starter, record=False)
+    except LessonBug as exc:
+        report.problems.append(f"{where}: {exc}")
+        return report
+    report.starter_fails = not starter.passed
+    if starter.passed:
+        report.problems.append(f"{where}: the starter already passes every check")
+    for field_name, text in (("prompt", exercise.prompt),):
+        report.problems += _run_blocks(session, text, exercise.setup, f"{where}: {field_name}")
+    return report
+
+
+def lint_explanation(session: Session, lesson: Lesson) -> list[str]:
+    return _run_blocks(session, lesson.explanation, "", f"{lesson.source}: lesson '{lesson.id}': explanation")
+
+
+def _run_blocks(session: Session, markdown: str, setup: str, where: str) -> list[str]:
+    """Run a prose field's runnable ```python blocks in order, in one namespace, like a notebook."""
+    blocks = [block for block in python_blocks(markdown) if block.runnable]
+    if not blocks:
+        return []
+    code = "".join(block.code for block in blocks)
+    starts = []
+    line = 1
+    for block in blocks:
+        starts.append((line, block))
+        line += block.code.count("\n")
+    exchange = session.pool().request({"op": "run", "setup": setup, "code": code, "seed": 0},
+                                      timeout=FENCE_TIMEOUT)
+    record = RunRecord.from_exchange(exchange)
+    if record.outcome == "ok":
+        return []
+    error = record.error or {}
+    failing_line = error.get("line") or 1
+    block_line, offset = 0, 0
+    for start, block in starts:
+        if start <= failing_line:
+            block_line, offset = block.line, start
+    detail = f"{error.get('type', record.outcome)}: {error.get('message', record.exit_description)}"
+    return [f"{where}: the ```python block at line {block_line} of the prose fails "
+            f"(its line {failing_line - offset + 1}): {detail}"]

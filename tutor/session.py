@@ -1,0 +1,225 @@
+"""The one API both front ends use: "check this code for this exercise on this device".
+
+A Session owns the worker pools (one per device in use), caches the reference solution's results
+per exercise and device, judges learner runs against them, and records attempts in the progress
+store. It never imports torch or Textual.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from tutor.checking.expected import ExpectedFileError, expected_value
+from tutor.checking.judge import LessonBug, judge
+from tutor.checking.verdict import Verdict
+from tutor.lessons.catalog import Catalog
+from tutor.lessons.model import AssertCheck, Exercise, ExpectedCheck, FunctionCheck, TensorCheck
+from tutor.options import normalise_device
+from tutor.paths import package_root
+from tutor.progress.store import ProgressStore
+from tutor.sandbox.client import WorkerSpec, WorkerStartError
+from tutor.sandbox.pool import WorkerPool
+from tutor.sandbox.record import RunRecord
+from tutor.sandbox.values import decode
+
+DEFAULT_MEMORY_LIMIT = 4 * 1024**3
+REFERENCE_TIMEOUT_FACTOR = 3.0
+
+__all__ = ["LessonBug", "Session", "SessionConfig", "WorkerStartError", "probe_devices"]
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    device: str = "cpu"
+    python: str = sys.executable
+    memory_limit: int = DEFAULT_MEMORY_LIMIT
+    threads: int = 1
+    spare: bool = True
+    cuda_memory_fraction: float | None = None
+
+
+class Session:
+    def __init__(self, catalog: Catalog, config: SessionConfig = SessionConfig(),
+                 store: ProgressStore | None = None,
+                 on_worker_state: Callable[[str, str], None] | None = None) -> None:
+        self.catalog = catalog
+        self.config = config
+        self.device = normalise_device(config.device)
+        self.store = store
+        self.on_worker_state = on_worker_state
+        self._pools: dict[str, WorkerPool] = {}
+        self._references: dict[tuple[str, str, str], RunRecord] = {}
+        self._expected: dict[tuple[str, str, int], object] = {}
+        self._lock = threading.RLock()
+        self._cancel = threading.Event()
+
+    # -- workers ----------------------------------------------------------------------------------
+    def pool(self, device: str | None = None) -> WorkerPool:
+        device = normalise_device(device or self.device)
+        with self._lock:
+            if device not in self._pools:
+                spec = WorkerSpec(device=device, python=self.config.python, threads=self.config.threads,
+                                  memory_limit=self.config.memory_limit,
+                                  cuda_memory_fraction=self.config.cuda_memory_fraction)
+                listener = None
+                if self.on_worker_state is not None:
+                    listener = lambda state, device=device: self.on_worker_state(device, state)  # noqa: E731
+                self._pools[device] = WorkerPool(spec, spare=self.config.spare, on_state=listener)
+            return self._pools[device]
+
+    def start(self) -> None:
+        """Start the worker(s) for the current device in the background."""
+        self.pool().start()
+
+    def ready(self) -> dict:
+        """Wait for the current device's worker; its hello (versions, limits). Raises WorkerStartError."""
+        return self.pool().ready()
+
+    def set_device(self, device: str) -> None:
+        """Switch device: the new device's worker starts; the old one is stopped."""
+        device = normalise_device(device)
+        with self._lock:
+            old = self.device
+            self.device = device
+            if old != device and old in self._pools:
+                self._pools.pop(old).close()
+        self.start()
+
+    def _pool_for(self, exercise: Exercise) -> tuple[WorkerPool, str]:
+        device = "cpu" if exercise.device == "cpu" else self.device
+        return self.pool(device), device
+
+    # -- checking ---------------------------------------------------------------------------------
+    def exercise(self, exercise: Exercise | str) -> Exercise:
+        return exercise if isinstance(exercise, Exercise) else self.catalog.exercise(exercise)
+
+    def check(self, exercise: Exercise | str, code: str, record: bool = True) -> Verdict:
+        """Run `code` against the exercise and return the verdict (blocking; thread-safe).
+
+        Raises LessonBug when the exercise itself is broken, WorkerStartError when no worker can start.
+        """
+        exercise = self.exercise(exercise)
+        self._cancel.clear()
+        pool, device = self._pool_for(exercise)
+        reference = self.reference(exercise)
+        expected = self._expected_values(exercise, pool)
+        exchange = pool.request(run_request(exercise, code), timeout=exercise.timeout, cancel=self._cancel)
+        learner = RunRecord.from_exchange(exchange)
+        verdict = judge(exercise, code, learner, reference, expected, device)
+        if record and self.store is not None and "cancelled" not in verdict.notes:
+            self.store.record_attempt(exercise.full_id, verdict.status, verdict.duration_ms, device, code)
+        return verdict
+
+    def cancel(self) -> None:
+        """Stop the run in progress (SIGINT, then SIGKILL); its verdict says it was stopped."""
+        self._cancel.set()
+
+    def reference(self, exercise: Exercise | str) -> RunRecord:
+        """The solution's results on this exercise's device, run once and cached."""
+        exercise = self.exercise(exercise)
+        pool, device = self._pool_for(exercise)
+        key = (exercise.full_id, exercise.fingerprint(), device)
+        with self._lock:
+            cached = self._references.get(key)
+        if cached is not None:
+            return cached
+        exchange = pool.request(run_request(exercise, exercise.solution),
+                                timeout=exercise.timeout * REFERENCE_TIMEOUT_FACTOR)
+        record = RunRecord.from_exchange(exchange)
+        if record.outcome != "ok":
+            detail = record.error.get("message") if record.error else record.exit_description
+            kind = record.error.get("type") if record.error else record.outcome
+            where = "setup" if record.phase == "setup" else "reference solution"
+            raise LessonBug(f"{exercise.full_id}: the {where} failed ({record.outcome}): {kind}: {detail}")
+        with self._lock:
+            self._references[key] = record
+        return record
+
+    def prepare(self, exercise: Exercise | str) -> None:
+        """Compute the reference ahead of the learner's first run (call from a background thread)."""
+        try:
+            self.reference(exercise)
+        except (LessonBug, WorkerStartError):
+            pass  # reported when the learner runs the check
+
+    def _expected_values(self, exercise: Exercise, pool: WorkerPool) -> dict[int, object]:
+        values = {}
+        for index, check in enumerate(exercise.checks):
+            if not isinstance(check, ExpectedCheck):
+                continue
+            key = (exercise.full_id, exercise.fingerprint(), index)
+            with self._lock:
+                if key not in self._expected:
+                    try:
+                        self._expected[key] = expected_value(check, exercise.pack_dir,
+                                                             lambda path, name: self._load_pt(pool, path, name))
+                    except ExpectedFileError as exc:
+                        raise LessonBug(f"{exercise.full_id}: check {index + 1}: {exc}") from None
+                values[index] = self._expected[key]
+        return values
+
+    @staticmethod
+    def _load_pt(pool: WorkerPool, path: Path, key: str | None) -> object:
+        exchange = pool.request({"op": "load", "path": str(path), "key": key}, timeout=60)
+        reply = exchange.reply
+        if exchange.outcome != "reply" or not reply.get("ok"):
+            raise ExpectedFileError(reply.get("error") or exchange.exit_description or "could not load")
+        return decode(reply["value"], exchange.buffers)
+
+    def close(self) -> None:
+        with self._lock:
+            for pool in self._pools.values():
+                pool.close()
+            self._pools.clear()
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def run_request(exercise: Exercise, code: str) -> dict:
+    """The worker request that runs `code` and gathers what the exercise's checks need."""
+    return {
+        "op": "run",
+        "setup": exercise.setup,
+        "code": code,
+        "seed": exercise.seed,
+        "collect": sorted({c.name for c in exercise.checks if isinstance(c, (TensorCheck, ExpectedCheck))}),
+        "asserts": [c.expr for c in exercise.checks if isinstance(c, AssertCheck)],
+        "functions": [{"name": c.name, "args": list(c.args), "repeat": c.repeat}
+                      for c in exercise.checks if isinstance(c, FunctionCheck)],
+    }
+
+
+_probe_cache: dict[str, dict] = {}
+
+
+def probe_devices(python: str = sys.executable, timeout: float = 120.0) -> dict:
+    """Versions and devices (names, memory) of an interpreter, from a short-lived probe process."""
+    if python in _probe_cache:
+        return _probe_cache[python]
+    env_path = str(package_root())
+    started = time.perf_counter()
+    try:
+        completed = subprocess.run(
+            [python, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                           "from tutor.sandbox.worker.main import probe; import json; print(json.dumps(probe()))",
+             env_path], capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return {"error": f"could not run {python}: {exc}", "devices": []}
+    if completed.returncode != 0:
+        lines = completed.stderr.strip().splitlines()
+        return {"error": lines[-1] if lines else f"exit status {completed.returncode}", "devices": []}
+    info = json.loads(completed.stdout.strip().splitlines()[-1])
+    info["probe_ms"] = (time.perf_counter() - started) * 1000
+    _probe_cache[python] = info
+    return info
