@@ -105,3 +105,9 @@ def test_unavailable_device_is_a_clear_error(every_check_catalog):
     with Session(every_check_catalog, SessionConfig(device="mps", spare=False)) as session:
         with pytest.raises(WorkerStartError, match=r"MPS is not available.*devices here: cpu"):
             session.ready()
+
+
+def test_code_sees_the_lesson_folder(every_check_session):
+    verdict = check(every_check_session, "tensor-square",
+                    "print(sorted(p.name for p in (lesson_dir / 'data').iterdir()))\nsquare = row.view(3, 3)")
+    assert verdict.passed and verdict.stdout == "['zeros.npy']\n"

@@ -71,6 +71,8 @@ class Runner:
         _register_source(LEARNER_FILE, code)
         _register_source(SETUP_FILE, setup)
         namespace = {"__name__": "__main__", "__builtins__": builtins, "device": self.device}
+        if request.get("lesson_dir"):
+            namespace["lesson_dir"] = Path(request["lesson_dir"])  # the pack's own data files
         encoder = Encoder()
         reply: dict = {"op": "result", "status": "ok", "recycle": []}
         phase = "setup"
