@@ -99,8 +99,8 @@ def test_output_printed_before_a_hang_is_kept(session):
 
 @pytest.mark.parametrize("code", [
     "import torch\nbig = torch.ones(2**30)\n",  # 4 GiB at once
-    "import torch\nchunks = [torch.ones(2**26) for _ in range(100)]\n",  # 256 MiB at a time
-    "chunks = [bytearray(2**27) for _ in range(100)]\n",  # plain Python
+    "import torch\nchunks = [torch.ones(2**27) for _ in range(100)]\n",  # 512 MiB at a time
+    "chunks = [bytearray(2**29) for _ in range(100)]\n",  # plain Python, 512 MiB at a time
 ])
 def test_allocating_past_the_memory_limit_is_a_clear_error(session, code):
     verdict, elapsed = run(session, code)
