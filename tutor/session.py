@@ -58,7 +58,7 @@ class Session:
         self._references: dict[tuple[str, str, str], RunRecord] = {}
         self._expected: dict[tuple[str, str, int], object] = {}
         self._lock = threading.RLock()
-        self._cancel = threading.Event()
+        self._running: set[threading.Event] = set()  # one cancel token per run in progress
 
     # -- workers ----------------------------------------------------------------------------------
     def pool(self, device: str | None = None) -> WorkerPool:
@@ -100,17 +100,27 @@ class Session:
     def exercise(self, exercise: Exercise | str) -> Exercise:
         return exercise if isinstance(exercise, Exercise) else self.catalog.exercise(exercise)
 
-    def check(self, exercise: Exercise | str, code: str, record: bool = True) -> Verdict:
+    def check(self, exercise: Exercise | str, code: str, record: bool = True,
+              cancel: threading.Event | None = None) -> Verdict:
         """Run `code` against the exercise and return the verdict (blocking; thread-safe).
 
+        `cancel`, when given, stops this run once set (as `cancel()` stops every run in progress).
         Raises LessonBug when the exercise itself is broken, WorkerStartError when no worker can start.
         """
         exercise = self.exercise(exercise)
-        self._cancel.clear()
-        pool, device = self._pool_for(exercise)
-        reference = self.reference(exercise)
-        expected = self._expected_values(exercise, pool)
-        exchange = pool.request(run_request(exercise, code), timeout=exercise.timeout, cancel=self._cancel)
+        # A token per run: one shared event cleared at the start of each check let a new run
+        # un-cancel the run it was meant to replace.
+        token = cancel if cancel is not None else threading.Event()
+        with self._lock:
+            self._running.add(token)
+        try:
+            pool, device = self._pool_for(exercise)
+            reference = self.reference(exercise)
+            expected = self._expected_values(exercise, pool)
+            exchange = pool.request(run_request(exercise, code), timeout=exercise.timeout, cancel=token)
+        finally:
+            with self._lock:
+                self._running.discard(token)
         learner = RunRecord.from_exchange(exchange)
         verdict = judge(exercise, code, learner, reference, expected, device)
         if record and self.store is not None and "cancelled" not in verdict.notes:
@@ -118,8 +128,10 @@ class Session:
         return verdict
 
     def cancel(self) -> None:
-        """Stop the run in progress (SIGINT, then SIGKILL); its verdict says it was stopped."""
-        self._cancel.set()
+        """Stop every run in progress (SIGINT, then SIGKILL); their verdicts say they were stopped."""
+        with self._lock:
+            for token in self._running:
+                token.set()
 
     def reference(self, exercise: Exercise | str) -> RunRecord:
         """The solution's results on this exercise's device, run once and cached."""
