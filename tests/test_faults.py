@@ -99,8 +99,9 @@ def test_output_printed_before_a_hang_is_kept(session):
 
 @pytest.mark.parametrize("code", [
     "import torch\nbig = torch.ones(2**30)\n",  # 4 GiB at once
-    "import torch\nchunks = [torch.ones(2**27) for _ in range(100)]\n",  # 512 MiB at a time
-    "chunks = [bytearray(2**29) for _ in range(100)]\n",  # plain Python, 512 MiB at a time
+    # Untouched memory (torch.empty) and plain Python: the limit, not page-filling time, stops them.
+    "import torch\nchunks = [torch.empty(2**27) for _ in range(100)]\n",  # 512 MiB at a time
+    "pointers = [0] * 2**28\n",  # a 2 GiB list
 ])
 def test_allocating_past_the_memory_limit_is_a_clear_error(session, code):
     verdict, elapsed = run(session, code)
