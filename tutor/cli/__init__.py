@@ -1,4 +1,4 @@
-"""The `ptref-tutor` command line: list, check, lint, doctor (and, without a command, the lesson list).
+"""The `ptref-tutor` command line: the app (no command), list, check, progress, reset, watch, lint, doctor.
 
 Exit status: 0 success (or: the check passed), 1 not passed / problems found, 2 usage or lesson-pack
 error. Bad input gets a one-line message, never a traceback.
@@ -61,10 +61,19 @@ def _global_options(parser: argparse.ArgumentParser) -> None:
                        help="torch threads in the worker (default 1: fastest for tutoring-sized work)")
 
 
+def _app_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the full-screen app (`ptref-tutor` without a command)."""
+    group = parser.add_argument_group("app options")
+    group.add_argument("--exercise", metavar="ID", help="open the app at this exercise (default: where you left off)")
+    group.add_argument("--color-system", choices=("auto", "truecolor", "256", "standard"), default="auto",
+                       help="colours to use when the terminal does not say (e.g. behind SSH)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ptref-tutor", description="Learn PyTorch by doing: lessons, exercises and instant checks.")
     parser.add_argument("--version", action="version", version=f"ptref-tutor {__version__}")
+    _app_options(parser)
     _global_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -85,6 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     doctor = commands.add_parser("doctor", help="versions, devices, sandbox protections, paths")
     _global_options(doctor)
+
+    from tutor.cli import progress, watch
+
+    for learner_command in [*progress.add_parsers(commands), watch.add_parser(commands)]:
+        _global_options(learner_command)
+
+    from tutor.cli.bench import add_parser as add_bench_parser
+
+    _global_options(add_bench_parser(commands))
     return parser
 
 
@@ -102,7 +120,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         resolve_globals(args)
-        command = args.command or "list"
+        # Without a command: the app in a terminal, the lesson list when piped or redirected.
+        command = args.command or ("app" if sys.stdin.isatty() and sys.stdout.isatty() else "list")
+        if command == "app":
+            from tutor.app.launch import run_app
+            return run_app(args)
+        if command == "progress":
+            from tutor.cli.progress import run_progress
+            return run_progress(args)
+        if command == "reset":
+            from tutor.cli.progress import run_reset
+            return run_reset(args)
+        if command == "watch":
+            from tutor.cli.watch import run_watch
+            return run_watch(args)
         if command == "list":
             from tutor.cli.listing import run_list
             return run_list(args)
@@ -115,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         if command == "doctor":
             from tutor.cli.doctor import run_doctor
             return run_doctor(args)
+        if command == "bench":
+            from tutor.cli.bench import run_bench
+            return run_bench(args)
         parser.error(f"unknown command {command}")
     except UsageError as exc:
         print(f"ptref-tutor: error: {exc}", file=sys.stderr)

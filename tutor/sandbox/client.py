@@ -38,6 +38,9 @@ class WorkerSpec:
     cuda_memory_fraction: float | None = None
     output_cap: int = 64 * 1024
     extra_env: tuple[tuple[str, str], ...] = ()
+    # The sandbox policy. A worker's seccomp filter can never be loosened, so exercises that may
+    # start processes (sandbox.processes = true) need workers started that way.
+    allow_processes: bool = False
 
 
 class WorkerStartError(RuntimeError):
@@ -71,6 +74,7 @@ class WorkerProcess:
         self.capture = OutputCapture(("\x1e\x1fPTREF-END:" + self.marker + "\x1f\x1e").encode(), spec.output_cap)
         self.hello: dict | None = None
         self.dead = False
+        self.killed_at: float | None = None
         self._output_taken = threading.Event()
         self._ready_lock = threading.Lock()
         self._lock = threading.Lock()
@@ -88,6 +92,7 @@ class WorkerProcess:
             "memory_limit": self.spec.memory_limit, "file_size_limit": self.spec.file_size_limit,
             "open_files": self.spec.open_files, "scratch": self.scratch,
             "cuda_memory_fraction": self.spec.cuda_memory_fraction,
+            "sandbox": {"processes": self.spec.allow_processes},
         }
         try:
             process = subprocess.Popen(
@@ -109,6 +114,7 @@ class WorkerProcess:
         root = str(package_root())
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["TMPDIR"] = self.scratch  # the one folder the sandbox lets code write to
         for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             env[name] = str(self.spec.threads)
         if self.spec.device.startswith("cuda"):
@@ -249,6 +255,7 @@ class WorkerProcess:
         if self.dead:
             return
         self.dead = True
+        self.killed_at = time.perf_counter()  # recovery is measured from here (benchmarks)
         process = self.process
         try:
             os.killpg(process.pid, signal.SIGKILL)

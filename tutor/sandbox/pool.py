@@ -26,6 +26,7 @@ class WorkerPool:
         self._run_lock = threading.Lock()
         self.state = "stopped"
         self.recycled = 0
+        self.last_kill_at: float | None = None  # perf_counter() of the last worker kill
 
     def _set_state(self, state: str) -> None:
         self.state = state
@@ -91,6 +92,7 @@ class WorkerPool:
             self.start()
         if old is not None:
             old.kill()
+            self.last_kill_at = old.killed_at
 
     def interrupt(self) -> None:
         with self._lock:

@@ -1,0 +1,156 @@
+"""Run every benchmark in one process, on one machine, and report medians, ranges and ratios."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+
+from tutor.bench import peers, tutor_side
+from tutor.bench.stats import ratio, summarise, time_ms
+
+
+@dataclass(frozen=True)
+class Counts:
+    latency: dict[str, int]
+    subprocess: dict[str, int]
+    recovery: int
+    transfer: int
+    lint: bool
+
+    @classmethod
+    def full(cls) -> "Counts":
+        return cls({"a_one_line": 200, "b_function": 200, "c_training": 20},
+                   {"a_one_line": 5, "b_function": 5, "c_training": 3}, recovery=10, transfer=10, lint=True)
+
+    @classmethod
+    def quick(cls) -> "Counts":
+        return cls({"a_one_line": 30, "b_function": 30, "c_training": 3},
+                   {"a_one_line": 2, "b_function": 1, "c_training": 1}, recovery=2, transfer=3, lint=False)
+
+    @classmethod
+    def tiny(cls, runs: int) -> "Counts":
+        per = {"a_one_line": runs, "b_function": runs, "c_training": 1}
+        return cls(per, {key: 1 for key in per}, recovery=1, transfer=1, lint=False)
+
+
+def machine() -> dict:
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    memory = None
+    if hasattr(os, "sysconf") and "SC_PHYS_PAGES" in os.sysconf_names:
+        memory = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3, 1)
+    return {"cpu": model, "cores": os.cpu_count(), "memory_gib": memory, "system": platform.platform(),
+            "python": platform.python_version(),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def run_all(counts: Counts, progress=lambda message: None, with_jupyter: bool = True) -> dict:
+    results: dict = {"machine": machine()}
+    progress("starting the tutor's worker")
+    session = tutor_side.open_session()
+    try:
+        results["machine"]["torch"] = session.ready().get("torch")
+        progress("check latency through Session.check")
+        tutor_latency = tutor_side.check_latency(session, counts.latency)
+        progress("recovery after a timeout kill and after a crash")
+        results["recovery_ms"] = tutor_side.recovery(session, counts.recovery)
+        progress("result transfer")
+        results["transfer_mb_s"] = tutor_side.transfer(session, counts.transfer)
+    finally:
+        session.close()
+    jupyter = None
+    if with_jupyter:
+        progress("the same checks in a Jupyter kernel")
+        jupyter = peers.jupyter_latency(counts.latency)
+    progress("the same checks in a fresh python process each")
+    fresh = peers.subprocess_latency(counts.subprocess)
+    results["check_latency_ms"] = {
+        key: {"tutor": tutor_latency[key], "jupyter": jupyter[key] if jupyter else None, "subprocess": fresh[key],
+              "jupyter_over_tutor": ratio(jupyter[key]["p50"], tutor_latency[key]["p50"]) if jupyter else None,
+              "subprocess_over_tutor": ratio(fresh[key]["p50"], tutor_latency[key]["p50"])}
+        for key in tutor_latency
+    }
+    progress("the app's start-up")
+    results["app"] = app_figures()
+    if counts.lint:
+        progress("lint of the built-in curriculum")
+        results["lint_s"] = tutor_side.lint_time()
+    else:
+        results["lint_s"] = None
+    results["cuda"] = cuda_figures()
+    results["goals"] = goals(results)
+    return results
+
+
+def app_figures() -> dict:
+    try:
+        from tutor.bench.app_start import measure_app
+    except ImportError:
+        return {"first_paint_ms": None, "peak_rss_mb": None, "note": "the app is not part of this build"}
+    return measure_app()
+
+
+def cuda_figures() -> dict:
+    info = _probe()
+    if not any(device["name"].startswith("cuda") for device in info.get("devices", [])):
+        return {"skipped": "no CUDA device here"}
+    started = time.perf_counter()
+    session = tutor_side.open_session(device="cuda")
+    try:
+        start_ms = (time.perf_counter() - started) * 1000
+        exercise = session.exercise("bench/one-line")
+        session.check(exercise, exercise.solution, record=False)
+        latency = summarise(time_ms(lambda: session.check(exercise, exercise.solution, record=False), 100))
+    finally:
+        session.close()
+    return {"worker_start_ms": round(start_ms, 1), "check_latency_a_ms": latency,
+            "device": next(d["label"] for d in info["devices"] if d["name"].startswith("cuda"))}
+
+
+def _probe() -> dict:
+    from tutor.session import probe_devices
+
+    return probe_devices(sys.executable)
+
+
+def goals(results: dict) -> list[dict]:
+    rows = []
+    latency = results["check_latency_ms"]["a_one_line"]
+    tutor_p50 = latency["tutor"]["p50"]
+    if latency["jupyter"]:
+        rows.append(_goal("check latency (a) p50 <= 1/3 of Jupyter's", tutor_p50 * 3 <= latency["jupyter"]["p50"],
+                          f"{tutor_p50:.2f} ms vs {latency['jupyter']['p50']:.2f} ms ({latency['jupyter_over_tutor']}x)"))
+    rows.append(_goal("check latency (a) p50 >= 50x below a fresh subprocess",
+                      tutor_p50 * 50 <= latency["subprocess"]["p50"],
+                      f"{tutor_p50:.2f} ms vs {latency['subprocess']['p50']:.0f} ms ({latency['subprocess_over_tutor']}x)"))
+    for kind in ("timeout", "crash"):
+        p50 = results["recovery_ms"][kind]["p50"]
+        rows.append(_goal(f"next verdict within 50 ms of the kill ({kind})", p50 <= 50, f"{p50:.1f} ms"))
+    big = results["transfer_mb_s"]["64MB"]
+    rows.append(_goal("64 MB transfer >= 1/4 of in-process copy bandwidth",
+                      big["tutor"]["mb_s"] * 4 >= big["memcpy"]["mb_s"],
+                      f"{big['tutor']['mb_s']:.0f} MB/s vs {big['memcpy']['mb_s']:.0f} MB/s"))
+    app = results["app"]
+    if app.get("first_paint_ms") is not None:
+        rows.append(_goal("app: first screen within 1 s", app["first_paint_ms"] <= 1000, f"{app['first_paint_ms']:.0f} ms"))
+        rows.append(_goal("app: UI process peak RSS under 150 MB", app["peak_rss_mb"] < 150, f"{app['peak_rss_mb']:.0f} MB"))
+    if results.get("lint_s"):
+        lint = results["lint_s"]
+        rows.append(_goal("lint of the whole curriculum under 60 s", lint["seconds"] < 60 and lint["ok"],
+                          f"{lint['seconds']:.1f} s for {lint['exercises']} exercises"))
+    return rows
+
+
+def _goal(name: str, met: bool, figure: str) -> dict:
+    return {"goal": name, "met": bool(met), "figure": figure}

@@ -1,0 +1,116 @@
+"""The tutor's own figures: check latency, recovery after a kill, result transfer, lint time."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tutor.bench.stats import summarise, time_ms
+from tutor.lessons.catalog import Catalog
+from tutor.sandbox.record import RunRecord
+from tutor.session import Session, SessionConfig
+
+PACK = Path(__file__).parent / "pack"
+WORKLOADS = {"a_one_line": "bench/one-line", "b_function": "bench/function", "c_training": "bench/training"}
+# A hang that swallows SIGINT, so the watchdog must SIGKILL it and promote the spare.
+STUBBORN_HANG = "while True:\n    try:\n        while True:\n            pass\n    except KeyboardInterrupt:\n        pass\n"
+SEGFAULT = "import ctypes\nctypes.string_at(0)\n"
+TRANSFER_SIZES = {"4KB": 4 * 1024, "1MB": 1024**2, "16MB": 16 * 1024**2, "64MB": 64 * 1024**2}
+
+
+def bench_catalog() -> Catalog:
+    catalog = Catalog.load([PACK])
+    if catalog.errors:
+        raise RuntimeError("; ".join(str(e) for e in catalog.errors))
+    return catalog
+
+
+def open_session(device: str = "cpu") -> Session:
+    session = Session(bench_catalog(), SessionConfig(device=device, spare=True))
+    session.ready()
+    session.pool().wait_spare()
+    return session
+
+
+def check_latency(session: Session, runs: dict[str, int]) -> dict:
+    """End to end through Session.check, the call the app makes: run, check, verdict."""
+    results = {}
+    for key, exercise_id in WORKLOADS.items():
+        exercise = session.exercise(exercise_id)
+        verdict = session.check(exercise, exercise.solution, record=False)  # warm: reference cached
+        if not verdict.passed:
+            raise RuntimeError(f"benchmark exercise {exercise_id} did not pass: {verdict.summary}")
+        results[key] = summarise(time_ms(lambda: session.check(exercise, exercise.solution, record=False),
+                                         runs[key]))
+    return results
+
+
+def recovery(session: Session, runs: int) -> dict:
+    """From the kill of a worker (timeout, or death by crash) to the next verdict being back."""
+    exercise = session.exercise("bench/one-line")
+    short = exercise.__class__(**{**exercise.__dict__, "timeout": 0.2})
+    figures: dict[str, list[float]] = {"timeout": [], "crash": []}
+    for _ in range(runs):
+        for kind, code in (("timeout", STUBBORN_HANG), ("crash", SEGFAULT)):
+            session.pool().wait_spare()  # "warm spare": the situation the goal is about
+            verdict = session.check(short, code, record=False)
+            expected = "timeout" if kind == "timeout" else "crashed"
+            if verdict.status != expected:
+                raise RuntimeError(f"recovery benchmark: expected {expected}, got {verdict.status}")
+            killed_at = session.pool().last_kill_at
+            session.check(exercise, exercise.solution, record=False)
+            figures[kind].append((time.perf_counter() - killed_at) * 1000)
+    return {kind: summarise(samples) for kind, samples in figures.items()}
+
+
+def transfer(session: Session, runs: int) -> dict:
+    """A result tensor of each size: the extra latency of bringing it back, against a memcpy."""
+    pool = session.pool()
+    results = {}
+    for label, size in TRANSFER_SIZES.items():
+        code = f"import torch\nx = torch.ones({size // 4})\n"
+        bare = {"op": "run", "code": code, "seed": 0}
+        fetch = dict(bare, collect=["x"])
+
+        def run(header: dict) -> None:
+            record = RunRecord.from_exchange(pool.request(header, timeout=60))
+            if record.outcome != "ok":
+                raise RuntimeError(f"transfer run failed: {record.outcome}")
+
+        run(fetch)
+        with_result = statistics.median(time_ms(lambda: run(fetch), runs))
+        without = statistics.median(time_ms(lambda: run(bare), runs))
+        source = np.ones(size // 4, dtype=np.float32)
+        target = np.empty_like(source)
+        memcpy_ms = statistics.median(time_ms(lambda: np.copyto(target, source), max(runs, 5)))
+        megabytes = size / 1e6
+        results[label] = {
+            "bytes": size,
+            # Bandwidth over the whole request (run included): conservative, and robust to noise
+            # that a with-minus-without difference is not.
+            "tutor": {"latency_ms": round(with_result, 4), "same_run_without_result_ms": round(without, 4),
+                      "mb_s": round(megabytes / (with_result / 1000), 1)},
+            "memcpy": {"latency_ms": round(memcpy_ms, 4), "mb_s": round(megabytes / (memcpy_ms / 1000), 1)},
+        }
+    return results
+
+
+def lint_time(python: str = sys.executable) -> dict:
+    """`ptref-tutor lint` over the whole built-in curriculum, as a user runs it."""
+    started = time.perf_counter()
+    completed = subprocess.run([python, "-m", "tutor", "lint"], capture_output=True, text=True, timeout=900)
+    seconds = time.perf_counter() - started
+    count = len(Catalog.load([_builtin()]).exercises())
+    return {"seconds": round(seconds, 2), "exercises": count,
+            "per_exercise_ms": round(seconds * 1000 / max(count, 1), 1), "ok": completed.returncode == 0}
+
+
+def _builtin() -> Path:
+    from tutor.paths import builtin_lessons_dir
+
+    return builtin_lessons_dir()

@@ -1,0 +1,107 @@
+"""`ptref-tutor bench [--quick] [--json FILE]`: the tutor's speed next to its peers, on this machine."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+from pathlib import Path
+
+from rich.table import Table
+
+from tutor.cli import EXIT_NOT_PASSED, EXIT_OK, UsageError
+from tutor.cli.common import console, errors
+from tutor.session import LessonBug
+
+BENCH_EXTRA = ("jupyter_client", "ipykernel")
+
+
+def add_parser(commands) -> None:
+    bench = commands.add_parser("bench", help="measure check latency, recovery and transfer against peers")
+    bench.add_argument("--quick", action="store_true", help="small counts: under a minute")
+    bench.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    bench.add_argument("--runs", type=int, metavar="N", help="N runs per latency figure (smoke tests)")
+    bench.add_argument("--no-jupyter", action="store_true", help="skip the Jupyter kernel comparison")
+    return bench
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    from tutor.bench.run import Counts, run_all
+
+    missing = [name for name in BENCH_EXTRA if importlib.util.find_spec(name) is None]
+    if missing and not args.no_jupyter:
+        raise UsageError(f"the benchmark compares with a Jupyter kernel and needs {', '.join(missing)}: "
+                         "pip install 'ptref-tutor[bench]' (or pass --no-jupyter)")
+    if args.runs is not None and args.runs < 1:
+        raise UsageError("--runs must be at least 1")
+    counts = Counts.tiny(args.runs) if args.runs else Counts.quick() if args.quick else Counts.full()
+    try:
+        with console.status("benchmarking") as status:
+            results = run_all(counts, progress=lambda message: status.update(message),
+                              with_jupyter=not args.no_jupyter)
+    except (RuntimeError, OSError, LessonBug) as exc:  # WorkerStartError is a RuntimeError
+        errors.print(f"ptref-tutor: benchmark failed: {type(exc).__name__}: {exc}", markup=False)
+        return EXIT_NOT_PASSED
+    render(results)
+    if args.json:
+        try:
+            args.json.write_text(json.dumps(results, indent=2) + "\n")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.json}: {exc.strerror or exc}") from None
+        errors.print(f"figures written to {args.json}")
+    return EXIT_OK
+
+
+def _figure(summary: dict | None) -> str:
+    if not summary or summary.get("p50") is None:
+        return "-"
+    return f"{summary['p50']:.3g} [{summary['min']:.3g}-{summary['max']:.3g}]"
+
+
+def render(results: dict) -> None:
+    m = results["machine"]
+    console.print(f"[bold]ptref-tutor bench[/] on {m['cpu']} ({m['cores']} cores, {m['memory_gib']} GiB), "
+                  f"Python {m['python']}, torch {m.get('torch')}, {m['date']}")
+    latency = Table(title="check latency, ms: median [min-max]", title_justify="left")
+    for column in ("workload", "tutor", "Jupyter kernel", "fresh python", "Jupyter/tutor", "python/tutor"):
+        latency.add_column(column, justify="right" if column != "workload" else "left")
+    for key, row in results["check_latency_ms"].items():
+        latency.add_row(key, _figure(row["tutor"]), _figure(row["jupyter"]), _figure(row["subprocess"]),
+                        f"{row['jupyter_over_tutor']}x" if row["jupyter_over_tutor"] else "-",
+                        f"{row['subprocess_over_tutor']}x" if row["subprocess_over_tutor"] else "-")
+    console.print(latency)
+    recovery = Table(title="recovery: kill -> next verdict, ms", title_justify="left")
+    recovery.add_column("after")
+    recovery.add_column("median [min-max]", justify="right")
+    for kind, summary in results["recovery_ms"].items():
+        recovery.add_row(kind, _figure(summary))
+    console.print(recovery)
+    transfer = Table(title="result transfer", title_justify="left")
+    for column in ("size", "tutor latency ms", "tutor MB/s", "memcpy MB/s", "share"):
+        transfer.add_column(column, justify="right")
+    for label, row in results["transfer_mb_s"].items():
+        share = row["tutor"]["mb_s"] / row["memcpy"]["mb_s"] if row["memcpy"]["mb_s"] else 0
+        transfer.add_row(label, f"{row['tutor']['latency_ms']:.3g}", f"{row['tutor']['mb_s']:.0f}",
+                         f"{row['memcpy']['mb_s']:.0f}", f"{share:.0%}")
+    console.print(transfer)
+    app = results["app"]
+    if app.get("first_paint_ms") is not None:
+        console.print(f"app: first screen {app['first_paint_ms']:.0f} ms, UI peak RSS {app['peak_rss_mb']:.0f} MB "
+                      f"(python -c 'import torch': {app.get('import_torch_ms', 0):.0f} ms, "
+                      f"{app.get('import_torch_rss_mb', 0):.0f} MB)")
+    else:
+        console.print(f"app: {app.get('note', 'not measured')}")
+    lint = results.get("lint_s")
+    console.print(f"lint: {lint['seconds']:.1f} s for {lint['exercises']} exercises "
+                  f"({lint['per_exercise_ms']:.0f} ms each)" if lint else "lint: not measured (--quick)")
+    cuda = results.get("cuda", {})
+    console.print(f"cuda: {cuda['skipped']}" if "skipped" in cuda else
+                  f"cuda ({cuda['device']}): worker start {cuda['worker_start_ms']:.0f} ms, "
+                  f"check (a) {_figure(cuda['check_latency_a_ms'])} ms")
+    goals = Table(title="goals", title_justify="left")
+    goals.add_column("goal")
+    goals.add_column("met")
+    goals.add_column("figure", justify="right")
+    for goal in results["goals"]:
+        goals.add_row(goal["goal"], "[green]yes[/]" if goal["met"] else "[red]no[/]", goal["figure"])
+    console.print(goals)
