@@ -24,7 +24,6 @@ def judge(exercise: Exercise, code: str, learner: RunRecord, reference: RunRecor
     base = dict(exercise=exercise.full_id, stdout=learner.stdout.text, stderr=learner.stderr.text,
                 stdout_dropped=learner.stdout.dropped, stderr_dropped=learner.stderr.dropped,
                 duration_ms=learner.elapsed_ms, device=device)
-    placeholder = has_placeholder(code)
     if learner.outcome in ("timeout", "cancelled"):
         return _stopped(exercise, learner, base)
     if learner.outcome == "crashed":
@@ -34,7 +33,7 @@ def judge(exercise: Exercise, code: str, learner: RunRecord, reference: RunRecor
             raise LessonBug(f"{exercise.full_id}: the exercise's setup failed: {_headline(learner.error)}")
         error = _error_info(learner.error)
         statics = tuple(run_static_check(c, code) for c in exercise.checks if isinstance(c, StaticCheck))
-        if placeholder:
+        if has_placeholder(code):
             return Verdict(status="not_attempted", summary=_NOT_ATTEMPTED, checks=statics, error=error, **base)
         where = f" (line {error.line})" if error.line else ""
         return Verdict(status="error", summary=f"Your code raised {error.headline()}{where}.",
@@ -49,7 +48,7 @@ def judge(exercise: Exercise, code: str, learner: RunRecord, reference: RunRecor
         count = len(results)
         return Verdict(status="passed", summary=f"All {count} check{'s' if count != 1 else ''} passed.",
                        checks=results, **base)
-    if placeholder:
+    if has_placeholder(code):  # parsed only when it matters: passing code is never "not attempted"
         return Verdict(status="not_attempted", summary=_NOT_ATTEMPTED, checks=results, **base)
     summary = f"{len(failed)} of {len(results)} checks failed."
     return Verdict(status="failed", summary=summary, checks=results, **base)

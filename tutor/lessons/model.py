@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal, Union
 
@@ -131,8 +132,8 @@ class Exercise:
     def pack_dir(self) -> Path | None:
         return self.source.parent if self.source else None
 
-    def fingerprint(self) -> str:
-        """A hash of everything that decides the reference results (for the reference cache)."""
+    @cached_property
+    def _fingerprint(self) -> str:
         payload = {
             "setup": self.setup,
             "solution": self.solution,
@@ -141,6 +142,11 @@ class Exercise:
         }
         blob = json.dumps(payload, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
+
+    def fingerprint(self) -> str:
+        """A hash of everything that decides the reference results (for the reference cache).
+        Computed once: it is looked up on every check."""
+        return self._fingerprint
 
 
 @dataclass(frozen=True)
