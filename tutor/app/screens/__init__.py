@@ -1,0 +1,1 @@
+"""Modal screens: help, device picker, confirmations."""

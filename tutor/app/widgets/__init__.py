@@ -1,0 +1,1 @@
+"""The app's widgets: lesson tree, explanation, code editor, results."""

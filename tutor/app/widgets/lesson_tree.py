@@ -1,0 +1,67 @@
+"""The lesson browser: lessons in order, their exercises with a progress mark, a count per lesson."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from tutor.app.messages import ExerciseChosen
+from tutor.app.resume import status_of
+from tutor.lessons.catalog import Catalog
+from tutor.progress.store import ExerciseProgress
+
+# Marks differ in shape, not only colour, so they still read with NO_COLOR.
+MARKS = {"done": ("✔", "green"), "in_progress": ("◐", "yellow"), "not_started": ("·", "dim")}
+
+
+class LessonTree(Tree[str]):
+    """Node data: "lesson:<id>" for lessons, the full exercise id for exercises."""
+
+    def __init__(self, catalog: Catalog, **kwargs) -> None:
+        super().__init__("Lessons", **kwargs)
+        self.catalog = catalog
+        self.show_root = False
+        self.guide_depth = 2
+        self._exercise_nodes: dict[str, TreeNode[str]] = {}
+        self._lesson_nodes: dict[str, TreeNode[str]] = {}
+
+    def build(self, progress: dict[str, ExerciseProgress]) -> None:
+        self.clear()
+        self._exercise_nodes.clear()
+        self._lesson_nodes.clear()
+        for lesson in self.catalog.lessons:
+            node = self.root.add("", data=f"lesson:{lesson.id}", expand=True)
+            self._lesson_nodes[lesson.id] = node
+            for exercise in lesson.exercises:
+                self._exercise_nodes[exercise.full_id] = node.add_leaf("", data=exercise.full_id)
+        self.update_marks(progress)
+
+    def update_marks(self, progress: dict[str, ExerciseProgress]) -> None:
+        for lesson in self.catalog.lessons:
+            done = sum(status_of(progress, e.full_id) == "done" for e in lesson.exercises)
+            # The count first: a long title is cut at the pane's edge, the count must not be.
+            label = Text(f"{done}/{len(lesson.exercises)} ",
+                         style="green" if done == len(lesson.exercises) else "dim")
+            label.append(lesson.title, style="bold")
+            self._lesson_nodes[lesson.id].set_label(label)
+            for exercise in lesson.exercises:
+                mark, style = MARKS[status_of(progress, exercise.full_id)]
+                label = Text(f"{mark} ", style=style)
+                label.append(exercise.title)
+                self._exercise_nodes[exercise.full_id].set_label(label)
+
+    def show_exercise(self, full_id: str) -> None:
+        """Put the cursor on an exercise (without choosing it again)."""
+        node = self._exercise_nodes.get(full_id)
+        if node is None:
+            return
+        if node.parent is not None:
+            node.parent.expand()
+        self.move_cursor(node)
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[str]) -> None:
+        data = event.node.data
+        if data and not data.startswith("lesson:"):
+            event.stop()
+            self.post_message(ExerciseChosen(data))
