@@ -30,6 +30,7 @@ from tutor.sandbox.record import RunRecord
 from tutor.sandbox.values import decode
 
 DEFAULT_MEMORY_LIMIT = 4 * 1024**3
+DEFAULT_GPU_MEMORY_FRACTION = 0.9  # of the device's memory, per CUDA worker (--gpu-memory-fraction)
 REFERENCE_TIMEOUT_FACTOR = 3.0
 
 __all__ = ["LessonBug", "Session", "SessionConfig", "WorkerStartError", "probe_devices"]
@@ -42,7 +43,7 @@ class SessionConfig:
     memory_limit: int = DEFAULT_MEMORY_LIMIT
     threads: int = 1
     spare: bool = True
-    cuda_memory_fraction: float | None = None
+    cuda_memory_fraction: float | None = DEFAULT_GPU_MEMORY_FRACTION
 
 
 class Session:
@@ -54,25 +55,30 @@ class Session:
         self.device = normalise_device(config.device)
         self.store = store
         self.on_worker_state = on_worker_state
-        self._pools: dict[str, WorkerPool] = {}
+        # Keyed by (device, whether processes are allowed): a worker's sandbox cannot be loosened,
+        # so exercises with sandbox.processes = true get workers of their own.
+        self._pools: dict[tuple[str, bool], WorkerPool] = {}
         self._references: dict[tuple[str, str, str], RunRecord] = {}
         self._expected: dict[tuple[str, str, int], object] = {}
         self._lock = threading.RLock()
         self._running: set[threading.Event] = set()  # one cancel token per run in progress
 
     # -- workers ----------------------------------------------------------------------------------
-    def pool(self, device: str | None = None) -> WorkerPool:
+    def pool(self, device: str | None = None, processes: bool = False) -> WorkerPool:
+        """The pool for a device and sandbox policy (processes: the exercise may start processes)."""
         device = normalise_device(device or self.device)
+        key = (device, bool(processes))
         with self._lock:
-            if device not in self._pools:
+            if key not in self._pools:
                 spec = WorkerSpec(device=device, python=self.config.python, threads=self.config.threads,
                                   memory_limit=self.config.memory_limit,
-                                  cuda_memory_fraction=self.config.cuda_memory_fraction)
+                                  cuda_memory_fraction=self.config.cuda_memory_fraction,
+                                  allow_processes=bool(processes))
                 listener = None
                 if self.on_worker_state is not None:
                     listener = lambda state, device=device: self.on_worker_state(device, state)  # noqa: E731
-                self._pools[device] = WorkerPool(spec, spare=self.config.spare, on_state=listener)
-            return self._pools[device]
+                self._pools[key] = WorkerPool(spec, spare=self.config.spare, on_state=listener)
+            return self._pools[key]
 
     def start(self) -> None:
         """Start the worker(s) for the current device in the background."""
@@ -88,13 +94,15 @@ class Session:
         with self._lock:
             old = self.device
             self.device = device
-            if old != device and old in self._pools:
-                self._pools.pop(old).close()
+            if old != device:
+                for key in [key for key in self._pools if key[0] == old]:
+                    self._pools.pop(key).close()
         self.start()
 
     def _pool_for(self, exercise: Exercise) -> tuple[WorkerPool, str]:
         device = "cpu" if exercise.device == "cpu" else self.device
-        return self.pool(device), device
+        # The reference solution runs under the same policy as the learner's code.
+        return self.pool(device, exercise.sandbox.processes), device
 
     # -- checking ---------------------------------------------------------------------------------
     def exercise(self, exercise: Exercise | str) -> Exercise:

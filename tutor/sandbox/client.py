@@ -46,9 +46,12 @@ class WorkerSpec:
 class WorkerStartError(RuntimeError):
     """The worker could not start (no torch in that interpreter, device unavailable...)."""
 
-    def __init__(self, message: str, available: list[str] | None = None) -> None:
+    def __init__(self, message: str, available: list[str] | None = None, interrupted: bool = False) -> None:
         super().__init__(message)
         self.available = available or []
+        # Killed by a signal before it said hello (from outside, or the OOM killer): a fresh
+        # worker may well start, unlike one that failed on its own (no torch, no such device).
+        self.interrupted = interrupted
 
 
 @dataclass
@@ -131,6 +134,10 @@ class WorkerProcess:
     def process(self) -> subprocess.Popen:
         return self._future.result()
 
+    def alive(self) -> bool:
+        """Not killed, and still running (a cheap check: one waitpid with WNOHANG)."""
+        return not self.dead and self.process.poll() is None
+
     def wait_ready(self, timeout: float = 180.0) -> dict:
         """Block until the worker said hello; raise WorkerStartError if it cannot start."""
         with self._ready_lock:
@@ -150,14 +157,18 @@ class WorkerProcess:
             hello = None
         out, err = self.capture.next_run(timeout=1.0) if hello else self.capture.remaining(timeout=2.0)
         if hello is None or not hello.get("ok"):
-            process.poll()
+            try:
+                process.wait(timeout=1.0)  # it closed the pipe: it is exiting, or has exited
+            except subprocess.TimeoutExpired:
+                pass
+            interrupted = hello is None and (self.dead or (process.returncode or 0) < 0)
             self.kill()
             reason = (hello or {}).get("error") or _last_lines(err.text) or describe_exit(process.returncode)
             available = (hello or {}).get("available") or []
             if available:
                 reason += f" (devices here: {', '.join(available)})"
             raise WorkerStartError(f"the {self.spec.device} worker could not start with {self.spec.python}: "
-                                   f"{reason}", available)
+                                   f"{reason}", available, interrupted)
         self.hello = hello
         return hello
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from tutor.sandbox.client import Exchange, WorkerProcess, WorkerSpec
+from tutor.sandbox.client import Exchange, WorkerProcess, WorkerSpec, WorkerStartError
 
 StateListener = Callable[[str], None]
 
@@ -40,7 +40,11 @@ class WorkerPool:
         """Begin starting the workers in the background (returns at once)."""
         with self._lock:
             if self._active is None:
-                self._active = self._take_spare() or WorkerProcess(self.spec)
+                spare = self._take_spare()
+                if spare is not None and not spare.alive():
+                    spare.kill()  # it died while waiting (killed from outside): never promote it
+                    spare = None
+                self._active = spare or WorkerProcess(self.spec)
                 self._set_state("starting")
             if self.keep_spare and self._spare is None:
                 self._spare = WorkerProcess(self.spec)
@@ -54,7 +58,16 @@ class WorkerPool:
         self.start()
         with self._lock:
             worker = self._active
-        hello = worker.wait_ready(timeout)
+        try:
+            hello = worker.wait_ready(timeout)
+        except WorkerStartError as exc:
+            if not exc.interrupted:
+                raise
+            # Killed while it started (a spare killed mid-import, say): one fresh try.
+            self.recycle(worker)
+            with self._lock:
+                worker = self._active
+            hello = worker.wait_ready(timeout)
         if self.state in ("starting", "restarting"):
             self._set_state("ready")
         return hello
@@ -72,6 +85,11 @@ class WorkerPool:
             self.ready()
             with self._lock:
                 worker = self._active
+            if not worker.alive():  # it died between runs: this run must not pay for that
+                self.recycle(worker)
+                self.ready()
+                with self._lock:
+                    worker = self._active
             self._set_state("running")
             exchange = worker.request(header, buffers, timeout=timeout, cancel=cancel)
             if worker.dead or exchange.reply.get("recycle"):

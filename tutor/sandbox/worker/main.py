@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from tutor.sandbox.protocol import ChannelClosed, read_frame, write_frame
-from tutor.sandbox.worker import oslimits
+from tutor.sandbox.worker import oslimits, protect
 
 
 def main(argv: list[str]) -> int:
@@ -80,6 +80,7 @@ class Worker:
         import numpy
         import torch
 
+        from tutor.sandbox.worker.refusals import Refusals
         from tutor.sandbox.worker.runner import Runner
         from tutor.sandbox.worker.state import GlobalState
 
@@ -89,10 +90,11 @@ class Worker:
             torch.set_num_interop_threads(1)
         except RuntimeError:
             pass
-        device = _open_device(torch, self.config["device"], self.config.get("cuda_memory_fraction"))
+        fraction = self.config.get("cuda_memory_fraction")
+        device = _open_device(torch, self.config["device"], fraction)
         # Warm the paths a first run takes, so its latency is the learner's, not ours.
         (torch.ones(4, 4, device=device, requires_grad=True) @ torch.ones(4, 4, device=device)).sum().backward()
-        state = GlobalState(threads, device)
+        state = GlobalState(threads, device, fraction if device.type == "cuda" else None)
         scratch = Path(self.config["scratch"])
         os.chdir(scratch)
         self.runner = Runner(state, device, scratch)
@@ -103,10 +105,21 @@ class Worker:
         memory_limit = int(self.config.get("memory_limit", 0)) if device.type == "cpu" else 0
         limits = oslimits.apply_limits(memory_limit, int(self.config.get("file_size_limit", 0)),
                                        int(self.config.get("open_files", 0)))
+        if device.type == "cuda" and fraction:
+            total = torch.cuda.get_device_properties(0).total_memory
+            limits["gpu_memory"] = str(int(total * float(fraction)))
+        # Last, once torch is imported and warm: the sandbox can never be loosened afterwards, and
+        # nothing in it costs anything per run.
+        policy = protect.Policy.from_config(self.config)
+        protect_started = time.perf_counter()
+        protections = protect.install(policy, scratch, device.type)
+        protect_ms = (time.perf_counter() - protect_started) * 1000
+        self.runner.refusals = Refusals(protections, scratch)
         return {
             "op": "hello", "ok": True, "pid": os.getpid(), "device": str(device),
             "python": platform.python_version(), "executable": sys.executable,
             "torch": torch.__version__, "numpy": numpy.__version__, "threads": threads, "limits": limits,
+            "protections": protections, "policy": {"processes": policy.processes}, "protect_ms": protect_ms,
         }
 
     def _load(self, request: dict) -> tuple[dict, list]:
@@ -178,7 +191,10 @@ def _open_device(torch, name: str, memory_fraction: float | None):
         torch.zeros(1, device=device)
         torch.cuda.synchronize()
         if memory_fraction:
-            torch.cuda.set_per_process_memory_fraction(float(memory_fraction), 0)
+            # The caching allocator then refuses (torch.OutOfMemoryError) past this share of the
+            # device: a friendly verdict instead of starving other programs. Not a hard limit:
+            # the CUDA context and other libraries' memory are not counted.
+            torch.cuda.set_per_process_memory_fraction(float(memory_fraction), device)
         return device
     if name == "mps":
         if not torch.backends.mps.is_available():

@@ -16,10 +16,12 @@ import torch
 from tutor.sandbox.protocol import SCRATCH_PREFIX
 from tutor.sandbox.worker import oslimits
 from tutor.sandbox.worker.encode import Encoder, short_repr
+from tutor.sandbox.worker.refusals import Refusals
 from tutor.sandbox.worker.state import GlobalState, seed_everything
 
 LEARNER_FILE = "<your code>"
 SETUP_FILE = "<setup>"
+_GPU_MEMORY_MARKERS = ("CUDA out of memory", "HIP out of memory", "MPS backend out of memory")
 _MEMORY_MARKERS = ("can't allocate memory", "not enough memory", "out of memory", "Cannot allocate memory")
 
 
@@ -59,6 +61,7 @@ class Runner:
         self.device = device
         self.scratch = scratch
         self.interrupts = Interrupts()
+        self.refusals: Refusals | None = None  # set once the sandbox is on (after the warm-up)
         signal.signal(signal.SIGINT, self.interrupts._handler)
 
     def run(self, request: dict) -> tuple[dict, list]:
@@ -95,13 +98,13 @@ class Runner:
         except KeyboardInterrupt as exc:
             if self.interrupts.fired:
                 reply["status"] = "interrupted"
-                reply["error"] = describe_error(exc, code)
+                reply["error"] = describe_error(exc, code, self.refusals)
             else:
-                reply.update(status="error", phase=phase, error=describe_error(exc, code))
+                reply.update(status="error", phase=phase, error=describe_error(exc, code, self.refusals))
         except BaseException as exc:  # SystemExit included: the learner's sys.exit must not end us
-            reply.update(status="error", phase=phase, error=describe_error(exc, code))
+            reply.update(status="error", phase=phase, error=describe_error(exc, code, self.refusals))
             if _is_memory_error(exc):
-                reply["recycle"].append("out of memory")
+                reply["recycle"].append("out of GPU memory" if _is_gpu_memory_error(exc) else "out of memory")
             if _is_cuda_error(exc):
                 reply["recycle"].append("a CUDA error")
         reply["run_ms"] = (time.perf_counter() - started) * 1000
@@ -155,7 +158,7 @@ class Runner:
                 except KeyboardInterrupt:
                     raise
                 except BaseException as exc:
-                    case["error"] = describe_error(exc, None)
+                    case["error"] = describe_error(exc, None, self.refusals)
                 cases.append(case)
         return {"cases": cases}
 
@@ -234,7 +237,7 @@ def _one_line(exc: BaseException) -> str:
     return text[-1] if text else type(exc).__name__
 
 
-def describe_error(exc: BaseException, code: str | None) -> dict:
+def describe_error(exc: BaseException, code: str | None, refusals: Refusals | None = None) -> dict:
     """The exception as the learner should see it: their own frames only, and a friendly type."""
     frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
               if frame.filename in (LEARNER_FILE, SETUP_FILE)]
@@ -250,10 +253,17 @@ def describe_error(exc: BaseException, code: str | None) -> dict:
         lines = traceback.format_exception_only(type(exc), exc)[:-1]
     elif isinstance(exc, SystemExit):
         message = f"your code called sys.exit({exc.code!r}); the tutor stopped it there"
+    elif _is_gpu_memory_error(exc):
+        name = "MemoryError"
+        message = ("out of GPU memory: your code asked for more GPU memory than this worker may use "
+                   "(the tutor's share of the GPU is set with --gpu-memory-fraction; other programs "
+                   f"may hold the rest). Original error: {_first_line(message)}")
     elif _is_memory_error(exc):
         name = "MemoryError"
         message = ("out of memory: your code asked for more memory than this worker may use "
                    f"(raise it with --memory-limit). Original error: {_first_line(message)}")
+    elif refusals is not None and (explained := refusals.explain(exc)):
+        message = f"{explained} (the system said: {_first_line(message)})"
     return {"type": name, "message": message, "line": line,
             "traceback": [text for part in lines for text in part.rstrip("\n").split("\n")]}
 
@@ -266,6 +276,13 @@ def _is_memory_error(exc: BaseException) -> bool:
     if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
         return True
     return isinstance(exc, RuntimeError) and any(marker in str(exc) for marker in _MEMORY_MARKERS)
+
+
+def _is_gpu_memory_error(exc: BaseException) -> bool:
+    # torch.OutOfMemoryError (torch.cuda.OutOfMemoryError) is what the caching allocator raises,
+    # also when an allocation would pass the per-process memory fraction.
+    text = str(exc)
+    return _is_memory_error(exc) and any(marker in text for marker in _GPU_MEMORY_MARKERS)
 
 
 def _is_cuda_error(exc: BaseException) -> bool:
