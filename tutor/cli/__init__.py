@@ -42,8 +42,19 @@ def _python(text: str) -> str:
     return str(path)
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 1:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"'{text}' is not a fraction between 0 and 1, e.g. 0.5")
+    return value
+
+
 GLOBAL_DEFAULTS = {"lessons": [], "device": "cpu", "python": sys.executable,
-                   "memory_limit": 4 * 1024**3, "threads": 1}
+                   "memory_limit": 4 * 1024**3, "threads": 1,
+                   "gpu_memory_fraction": 0.9}  # as tutor.session.DEFAULT_GPU_MEMORY_FRACTION
 
 
 def _global_options(parser: argparse.ArgumentParser) -> None:
@@ -59,6 +70,9 @@ def _global_options(parser: argparse.ArgumentParser) -> None:
                        help="memory a CPU worker's code may use, e.g. 2G (default 4G)")
     group.add_argument("--threads", type=int, metavar="N", default=argparse.SUPPRESS,
                        help="torch threads in the worker (default 1: fastest for tutoring-sized work)")
+    group.add_argument("--gpu-memory-fraction", type=_fraction, metavar="F", default=argparse.SUPPRESS,
+                       help="share of a CUDA device's memory the worker may use (default 0.9); "
+                            "past it, a run ends with a friendly out-of-GPU-memory error")
 
 
 def _app_options(parser: argparse.ArgumentParser) -> None:

@@ -8,6 +8,7 @@ import platform
 import shutil
 import sys
 
+from rich.markup import escape
 from rich.table import Table
 
 from tutor import __version__
@@ -93,12 +94,23 @@ def describe_protections(hello: dict) -> list[tuple[str, str]]:
     limit_row("file size", "file_size", lambda v: f"files written up to {format_size(v)}")
     limit_row("core dumps", "core", lambda v: "disabled")
     limit_row("open files", "open_files", lambda v: f"at most {v}")
+    if str(hello.get("device", "")).startswith("cuda"):
+        limit_row("GPU memory", "gpu_memory", lambda v: f"the allocator stops at {format_size(v)} "
+                                                     "(--gpu-memory-fraction), then a friendly error")
     rows.append(("wall-clock watchdog", "[green]on[/]: SIGINT at the exercise timeout, then SIGKILL of the group"))
     rows.append(("scratch directory", "[green]on[/]: each run starts in an emptied private directory"))
-    for name, key in (("network", "network"), ("process creation", "processes"), ("file writes", "files")):
+    for name, key in (("network", "network"), ("process creation", "processes"), ("file writes", "files"),
+                      ("privileges", "privileges")):
         state = hello.get("protections", {}).get(key)
         if state is None:
             rows.append((name, "[yellow]off[/]: not enforced by this version"))
         else:
-            rows.append((name, state))
+            rows.append((name, _coloured(state)))
     return rows
+
+
+def _coloured(state: str) -> str:
+    """The worker's "on: how" / "partial: ..." / "off: why", with the first word coloured."""
+    word, _, rest = state.partition(":")
+    colour = "green" if word == "on" else "yellow"
+    return f"[{colour}]{escape(word)}[/]:{escape(rest)}" if rest else escape(state)

@@ -147,10 +147,9 @@ def _files_report(applied: landlock.Applied | None, state: str, scratch: Path, p
         os.close(fd)
         os.unlink(outside)
         return "off: Landlock was applied, yet a test write outside the scratch folder succeeded"
-    scope = "; no signals to processes outside the sandbox" if applied.scoped else ""
     where = "/dev/null and /dev/shm" if policy.processes else "/dev/null"
     return (f"on: writes only in the run's scratch folder and {where} (Landlock ABI {applied.abi}); "
-            f"reads everywhere but /dev, within the user's own permissions{scope}")
+            "reads everywhere but /dev, within the user's own permissions")
 
 
 def _privileges_report(turned_off: set[str], applied: landlock.Applied | None) -> str:
