@@ -124,3 +124,16 @@ def test_float8_tables_match_the_formats():
     assert e4m3[0x38] == 1.0 and e4m3[0x7E] == 448.0 and np.isnan(e4m3[0x7F]) and e4m3[0x01] == 2.0**-9
     e5m2 = _float8_table("float8_e5m2bits")
     assert e5m2[0x3C] == 1.0 and e5m2[0x7B] == 57344.0 and e5m2[0x7C] == np.inf
+
+
+def test_nan_where_a_number_was_expected_is_named():
+    outcome = compare("x", tensor([1.0, 70.25, 3.0]), tensor([1.0, float("nan"), 3.0]))
+    assert outcome.message == "`x`: 1 of 3 elements is wrong; it holds NaN where 70.25 was expected, at [1]."
+
+
+def test_an_uncalled_method_is_pointed_out_not_dumped():
+    method = Opaque("builtin_function_or_method", "<built-in method type of Tensor object at 0x7f>")
+    message = compare("type_name", "torch.FloatTensor", method).message
+    assert message == ("`type_name` should be the string 'torch.FloatTensor', but it is a method or function "
+                       "itself, not its result (did you forget the `()`?).")
+    assert "Opaque" not in compare("n", 3, method).message

@@ -123,13 +123,15 @@ def test_check_kinds_validate_their_own_fields():
                         '[[exercise.check]]\nkind = "output"\npattern = "(unclosed"\n\n'
                         '[[exercise.check]]\nkind = "expected"\nname = "z"\nvalue = [[1, 2], [3]]\n\n'
                         '[[exercise.check]]\nkind = "forbid"\n\n'
+                        '[[exercise.check]]\nkind = "require"\nnames = ["-1"]\n\n'
                         '[[exercise.check]]\nkind = "tensor"\nname = "not a name"')
     errors = errors_of(text)
     assert any("check 1: args[1] is not a Python expression" in e for e in errors)
     assert any("check 2: field 'pattern' is not a valid regular expression" in e for e in errors)
     assert any("check 3: field 'value' must be a number" in e for e in errors)
     assert any("check 4: a forbid check needs 'names' (or loops = true)" in e for e in errors)
-    assert any("check 5: 'not a name' is not a Python name" in e for e in errors)
+    assert any("check 5: '-1' is not a Python name or dotted path, so it can never match" in e for e in errors)
+    assert any("check 6: 'not a name' is not a Python name" in e for e in errors)
 
 
 @pytest.mark.parametrize("file, message", [

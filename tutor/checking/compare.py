@@ -69,10 +69,16 @@ def describe(value: object) -> str:
     if isinstance(value, Opaque):
         if value.type_name == "ellipsis":
             return "still the placeholder `...`"
+        if value.type_name in _CALLABLE_TYPES:
+            return "a method or function itself, not its result (did you forget the `()`?)"
         return _article(value.type_name)
     if isinstance(value, np.generic):
         return f"a NumPy {value.dtype} scalar"
     return _article(type(value).__name__)
+
+
+_CALLABLE_TYPES = {"builtin_function_or_method", "method", "function", "method-wrapper",
+                   "builtin_method", "functools.partial"}
 
 
 def compare(label: str, expected: object, got: object, options: Options = Options()) -> Outcome:
@@ -91,7 +97,11 @@ def compare(label: str, expected: object, got: object, options: Options = Option
             return PASS
         return Outcome(False, f"`{label}` is {_short(got)} but should be {expected!r}.")
     if isinstance(expected, str):
-        return PASS if got == expected else Outcome(False, f"`{label}` is {_short(got)} but should be {expected!r}.")
+        if got == expected:
+            return PASS
+        if not isinstance(got, str):
+            return Outcome(False, f"`{label}` should be the string {expected!r}, but it is {describe(got)}.")
+        return Outcome(False, f"`{label}` is {_short(got)} but should be {expected!r}.")
     if expected is None:
         return PASS if got is None else Outcome(False, f"`{label}` should be None, but it is {describe(got)}.")
     if isinstance(expected, (list, tuple)):
@@ -110,7 +120,7 @@ def _article(noun: str) -> str:
 
 
 def _short(value: object) -> str:
-    text = repr(value) if not isinstance(value, TensorValue) else value.describe()
+    text = repr(value) if isinstance(value, (str, int, float, complex)) else describe(value)
     return text if len(text) < 80 else text[:77] + "..."
 
 
@@ -257,10 +267,21 @@ def compare_values(label: str, expected: TensorValue, got: TensorValue, options:
         first_expected = _scalar(want[mismatch.first_index] if want.ndim else want[()])
         first_got = _scalar(have[mismatch.first_index] if have.ndim else have[()])
         detail += f" (expected {first_expected}, got {first_got})"
+    elif _is_nan(have[mismatch.max_index] if have.ndim else have[()]):
+        nans = int(np.isnan(have).sum()) if have.dtype.kind in "fc" else 0
+        detail = (f"it holds NaN where {worst_expected} was expected, at {where}"
+                  + (f" ({nans} NaN values in all)" if nans > 1 else ""))
     else:
         detail = (f"the largest difference is {mismatch.max_abs_diff:.4g} at {where} "
                   f"(expected {worst_expected}, got {worst_got})")
     return Outcome(False, f"`{label}`: {_how_many_wrong(count, want.size)}; {detail}.", mismatch)
+
+
+def _is_nan(value: object) -> bool:
+    try:
+        return bool(np.isnan(value))
+    except TypeError:
+        return False
 
 
 def _how_many_wrong(count: int, total: int) -> str:

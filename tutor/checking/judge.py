@@ -196,7 +196,7 @@ def _function(check: FunctionCheck, learner: RunRecord, reference: RunRecord, po
             continue
         outcome = compare("result", want_case["value"], got_case["value"], options)
         if not outcome.ok:
-            failures.append((got_case.get("size", 0), f"For `{call}`: {outcome.message}", outcome.mismatch))
+            failures.append((got_case.get("size", 0), f"for `{call}`: {outcome.message}", outcome.mismatch))
     if not failures:
         return CheckResult("function", check.name, True)
     failures.sort(key=lambda failure: failure[0])

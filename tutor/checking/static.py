@@ -81,10 +81,13 @@ def run_static_check(check: StaticCheck, code: str) -> CheckResult:
     uses = names_used(tree)
     problems: list[str] = []
     if check.kind == "forbid":
+        found = []
         for wanted in check.names:
             lines = sorted({use.line for use in uses if _matches(wanted, use.name)})
             if lines:
-                problems.append(f"Your code uses `{wanted}` ({_lines(lines)}), which this exercise rules out.")
+                found.append(f"`{wanted}` ({_lines(lines)})")
+        if found:
+            problems.append(f"Your code uses {_and(found)}, which this exercise rules out.")
         if check.loops:
             for node in ast.walk(tree):
                 what = _LOOP_NODES.get(type(node))
@@ -92,15 +95,19 @@ def run_static_check(check: StaticCheck, code: str) -> CheckResult:
                     problems.append(f"Line {node.lineno} has {what}; this exercise asks for no Python loops.")
                     break
     else:
-        for wanted in check.names:
-            if not any(_matches(wanted, use.name) for use in uses):
-                problems.append(f"Your code should use `{wanted}`.")
+        absent = [f"`{wanted}`" for wanted in check.names if not any(_matches(wanted, use.name) for use in uses)]
+        if absent:
+            problems.append(f"Your code should use {_and(absent)}.")
     if not problems:
         return CheckResult(check.kind, label, True, "")
     message = " ".join(problems)
     if check.message:
         message = f"{check.message} {message}"
     return CheckResult(check.kind, label, False, message)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _lines(lines: list[int]) -> str:

@@ -116,6 +116,10 @@ def _static(fields: Fields, pack_dir: Path) -> Check | None:
     if not names and not loops:
         needed = "'names' (or loops = true)" if kind == "forbid" else "'names'"
         fields.error(None, f"a {kind} check needs {needed}")
+    for name in names:
+        if not _DOTTED_NAME.match(name):
+            # The check looks at names and attributes in the code; "5" or "-1" could never match.
+            fields.error("names", f"'{name}' is not a Python name or dotted path, so it can never match")
     return StaticCheck(kind=kind, names=names, loops=bool(loops), message=fields.get("message", str))
 
 
