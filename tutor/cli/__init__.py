@@ -42,6 +42,20 @@ def _python(text: str) -> str:
     return str(path)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (exit 2) rather than the whole usage block."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _pack(text: str) -> Path:
+    path = Path(text).expanduser()
+    if not path.exists():  # a typo must not quietly leave a pack out
+        raise argparse.ArgumentTypeError(f"no such lesson folder or file: '{text}'")
+    return path
+
+
 def _fraction(text: str) -> float:
     try:
         value = float(text)
@@ -60,7 +74,7 @@ GLOBAL_DEFAULTS = {"lessons": [], "device": "cpu", "python": sys.executable,
 def _global_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("global options")
     # SUPPRESS: the same options sit on the main parser and every subcommand; defaults come later.
-    group.add_argument("--lessons", action="append", type=Path, metavar="DIR", default=argparse.SUPPRESS,
+    group.add_argument("--lessons", action="append", type=_pack, metavar="DIR", default=argparse.SUPPRESS,
                        help="add a lesson pack (a folder of .toml files); repeatable")
     group.add_argument("--device", type=_device, metavar="D", default=argparse.SUPPRESS,
                        help="cpu (default), cuda, cuda:N or mps")
@@ -84,7 +98,7 @@ def _app_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ptref-tutor", description="Learn PyTorch by doing: lessons, exercises and instant checks.")
     parser.add_argument("--version", action="version", version=f"ptref-tutor {__version__}")
     _app_options(parser)

@@ -86,7 +86,7 @@ def _read_lesson(document: dict, path: Path, problems: Problems) -> Lesson | Non
     raw_exercises = fields.get("exercise", list, default=[])
     fields.reject_unknown(_LESSON_KEYS)
 
-    if not raw_exercises and "exercise" not in fields.table:
+    if not raw_exercises and fields.table.get("exercise", []) == []:  # absent, or `exercise = []`
         fields.error(None, "a lesson needs at least one [[exercise]]")
     exercises: list[Exercise] = []
     seen_ids: dict[str, int] = {}
@@ -147,7 +147,7 @@ def _read_exercise(table: dict, table_path: tuple, lesson_id: str, path: Path,
 
     for key, code in (("setup", setup), ("solution", solution)):
         _check_syntax(code, key, fields)
-    if not raw_checks and "check" not in table:
+    if not raw_checks and table.get("check", []) == []:  # absent, or `check = []`
         fields.error(None, "an exercise needs at least one [[exercise.check]]")
     checks = []
     for index, raw in enumerate(raw_checks):
