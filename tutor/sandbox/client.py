@@ -127,6 +127,9 @@ class WorkerProcess:
                 choices = [item.strip() for item in visible.split(",")]
                 index = choices[int(index)] if int(index) < len(choices) else index
             env["CUDA_VISIBLE_DEVICES"] = index
+            # The sandbox lets a worker write only in its scratch folder: torch's JIT kernel cache
+            # (~/.cache/torch/kernels) would fail with a warning in the learner's output.
+            env.setdefault("USE_PYTORCH_KERNEL_CACHE", "0")
         env.update(dict(self.spec.extra_env))
         return env
 
