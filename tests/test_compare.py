@@ -137,3 +137,15 @@ def test_an_uncalled_method_is_pointed_out_not_dumped():
     assert message == ("`type_name` should be the string 'torch.FloatTensor', but it is a method or function "
                        "itself, not its result (did you forget the `()`?).")
     assert "Opaque" not in compare("n", 3, method).message
+
+
+def test_one_number_reads_like_a_number():
+    outcome = compare("loss", tensor(1.0421), tensor(0.9325))
+    assert outcome.message == "`loss` is 0.9325 but should be 1.042 (off by 0.1096)."
+
+
+def test_hints_for_sequences_of_tensors_and_numpy_dtypes():
+    assert "torch.stack(...)" in compare("x", tensor([[1.0], [2.0]]), (tensor([1.0]), tensor([2.0]))).message
+    want = TensorValue(kind="ndarray", dtype="float64", shape=(1,), array=np.ones(1))
+    got = TensorValue(kind="ndarray", dtype="float32", shape=(1,), array=np.ones(1, np.float32))
+    assert compare("r", want, got).message == "`r` has dtype float32 but should have dtype float64."

@@ -55,3 +55,9 @@ def test_syntax_errors_cannot_pass_a_static_check():
 ])
 def test_placeholder_detection(code, expected):
     assert has_placeholder(code) is expected
+
+
+def test_keyword_arguments_count_as_names():
+    check = StaticCheck(kind="require", names=("retain_graph",))
+    assert run_static_check(check, "y.backward(retain_graph=True)").passed
+    assert not run_static_check(check, "y.backward()").passed

@@ -212,7 +212,9 @@ def compare_tensors(label: str, expected: TensorValue, got: object, options: Opt
         return Outcome(False, f"`{label}` has shape {format_shape(got.shape)} but should have shape "
                               f"{format_shape(expected.shape)}.{hint}")
     if options.dtype and got.dtype != expected.dtype:
-        return Outcome(False, f"`{label}` has dtype torch.{got.dtype} but should have dtype torch.{expected.dtype}.")
+        prefix = "torch." if expected.kind == "tensor" else ""  # NumPy arrays have NumPy dtype names
+        return Outcome(False, f"`{label}` has dtype {prefix}{got.dtype} but should have dtype "
+                              f"{prefix}{expected.dtype}.")
     if options.device and got.device != expected.device:
         return Outcome(False, f"`{label}` is on {got.device} but should be on {expected.device}.")
     if check_autograd and options.requires_grad and got.requires_grad != expected.requires_grad:
@@ -238,11 +240,14 @@ def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
 
 def _not_tensor_hint(got: object, expected: TensorValue) -> str:
     if isinstance(got, (list, tuple)):
+        if got and all(isinstance(item, TensorValue) for item in got):
+            return " torch.stack(...) or torch.cat(...) joins a sequence of tensors into one tensor."
         return " torch.tensor(...) turns a list into a tensor."
     if isinstance(got, (int, float)) and not isinstance(got, bool) and expected.numel == 1:
         return " Keep the tensor: no .item() here."
     if got is None:
-        return " Did a function forget to `return`, or an in-place method return None?"
+        return (" Did a function forget to `return`, an in-place method return None, or is it a `.grad`"
+                " that backward never filled (no backward yet, or not a leaf tensor)?")
     return ""
 
 
@@ -262,6 +267,9 @@ def compare_values(label: str, expected: TensorValue, got: TensorValue, options:
     where = _index(mismatch.max_index)
     worst_expected = _scalar(want[mismatch.max_index] if want.ndim else want[()])
     worst_got = _scalar(have[mismatch.max_index] if have.ndim else have[()])
+    if want.ndim == 0:  # one number: say it as plainly as a Python number
+        gap = f" (off by {mismatch.max_abs_diff:.4g})" if want.dtype.kind not in "biu" else ""
+        return Outcome(False, f"`{label}` is {worst_got} but should be {worst_expected}{gap}.", mismatch)
     if want.dtype.kind in "biu" and have.dtype.kind in "biu":
         detail = f"the first is at {_index(mismatch.first_index)}"
         first_expected = _scalar(want[mismatch.first_index] if want.ndim else want[()])

@@ -46,6 +46,8 @@ def names_used(tree: ast.AST) -> list[Use]:
         line = getattr(node, "lineno", 0)
         if isinstance(node, ast.Name):
             uses.append(Use(node.id, line))
+        elif isinstance(node, ast.keyword) and node.arg:
+            uses.append(Use(node.arg, getattr(node, "lineno", line)))  # f(dim=1) uses `dim`
         elif isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, bool)):
             uses.append(Use(repr(node.value), line))  # None, True and False are names to a reader
         elif isinstance(node, ast.Attribute):
