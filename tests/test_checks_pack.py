@@ -111,3 +111,16 @@ def test_code_sees_the_lesson_folder(every_check_session):
     verdict = check(every_check_session, "tensor-square",
                     "print(sorted(p.name for p in (lesson_dir / 'data').iterdir()))\nsquare = row.view(3, 3)")
     assert verdict.passed and verdict.stdout == "['zeros.npy']\n"
+
+
+def test_prints_during_checks_are_kept_apart_from_the_codes_own_output(every_check_session):
+    code = "print('defining')\ndef outer(a, b):\n    print('called with', tuple(a.shape))\n    return a[:, None] * b[None, :]\n"
+    verdict = check(every_check_session, "function-outer", code)
+    assert verdict.passed and verdict.stdout == "defining\n"
+    assert verdict.check_stdout.count("called with") == 6
+
+
+def test_failing_calls_show_small_tensors_and_summarise_large_ones(every_check_session):
+    code = "def outer(a, b):\n    return a[:, None] * b[None, :] * 1.5\n"
+    message = [c for c in check(every_check_session, "function-outer", code).checks if not c.passed][0].message
+    assert "outer(tensor([ 1.5410, -0.2934, -2.1788]), tensor([ 0.5684, -1.0845, -1.3986,  0.4033]))" in message

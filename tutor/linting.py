@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tutor.checking.judge import judge
 from tutor.checking.static import has_placeholder
@@ -59,15 +60,17 @@ def lint_exercise(session: Session, exercise: Exercise) -> ExerciseReport:
     if starter.passed:
         report.problems.append(f"{where}: the starter already passes every check")
     for field_name, text in (("prompt", exercise.prompt),):
-        report.problems += _run_blocks(session, text, exercise.setup, f"{where}: {field_name}")
+        report.problems += _run_blocks(session, text, exercise.setup, exercise.pack_dir, f"{where}: {field_name}")
     return report
 
 
 def lint_explanation(session: Session, lesson: Lesson) -> list[str]:
-    return _run_blocks(session, lesson.explanation, "", f"{lesson.source}: lesson '{lesson.id}': explanation")
+    pack_dir = lesson.source.parent if lesson.source else None
+    return _run_blocks(session, lesson.explanation, "", pack_dir,
+                       f"{lesson.source}: lesson '{lesson.id}': explanation")
 
 
-def _run_blocks(session: Session, markdown: str, setup: str, where: str) -> list[str]:
+def _run_blocks(session: Session, markdown: str, setup: str, pack_dir: Path | None, where: str) -> list[str]:
     """Run a prose field's runnable ```python blocks in order, in one namespace, like a notebook."""
     blocks = [block for block in python_blocks(markdown) if block.runnable]
     if not blocks:
@@ -78,7 +81,10 @@ def _run_blocks(session: Session, markdown: str, setup: str, where: str) -> list
     for block in blocks:
         starts.append((line, block))
         line += block.code.count("\n")
-    exchange = session.pool().request({"op": "run", "setup": setup, "code": code, "seed": 0},
+    # Prose code sees what exercise code sees: `device`, and `lesson_dir` for the pack's data.
+    lesson_dir = str(pack_dir.resolve()) if pack_dir else None
+    exchange = session.pool().request({"op": "run", "setup": setup, "code": code, "seed": 0,
+                                       "lesson_dir": lesson_dir},
                                       timeout=FENCE_TIMEOUT)
     record = RunRecord.from_exchange(exchange)
     if record.outcome == "ok":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import subprocess
 import sys
@@ -53,7 +54,7 @@ def check_latency(session: Session, runs: dict[str, int]) -> dict:
 def recovery(session: Session, runs: int) -> dict:
     """From the kill of a worker (timeout, or death by crash) to the next verdict being back."""
     exercise = session.exercise("bench/one-line")
-    short = exercise.__class__(**{**exercise.__dict__, "timeout": 0.2})
+    short = dataclasses.replace(exercise, timeout=0.2)
     figures: dict[str, list[float]] = {"timeout": [], "crash": []}
     for _ in range(runs):
         for kind, code in (("timeout", STUBBORN_HANG), ("crash", SEGFAULT)):

@@ -23,7 +23,7 @@ def judge(exercise: Exercise, code: str, learner: RunRecord, reference: RunRecor
           expected: dict[int, object], device: str) -> Verdict:
     base = dict(exercise=exercise.full_id, stdout=learner.stdout.text, stderr=learner.stderr.text,
                 stdout_dropped=learner.stdout.dropped, stderr_dropped=learner.stderr.dropped,
-                duration_ms=learner.elapsed_ms, device=device)
+                duration_ms=learner.elapsed_ms, device=device, check_stdout=learner.check_stdout)
     if learner.outcome in ("timeout", "cancelled"):
         return _stopped(exercise, learner, base)
     if learner.outcome == "crashed":

@@ -88,6 +88,7 @@ class Verdict:
     duration_ms: float = 0.0
     device: str = "cpu"
     notes: tuple[str, ...] = field(default_factory=tuple)
+    check_stdout: str = ""  # what the learner's functions printed while the checks called them
 
     @property
     def passed(self) -> bool:
@@ -108,6 +109,7 @@ class Verdict:
             "stderr": self.stderr,
             "stdout_dropped": self.stdout_dropped,
             "stderr_dropped": self.stderr_dropped,
+            "check_stdout": self.check_stdout,
             "error": self.error.to_json() if self.error else None,
             "duration_ms": round(self.duration_ms, 3),
             "device": self.device,

@@ -70,7 +70,8 @@ def render_verdict(verdict: Verdict) -> RenderableType:
         parts.append(Panel(Text("\n".join(lines), style="red"), title="error", title_align="left",
                            border_style="red", expand=False))
     for label, text, dropped in (("stdout", verdict.stdout, verdict.stdout_dropped),
-                                 ("stderr", verdict.stderr, verdict.stderr_dropped)):
+                                 ("stderr", verdict.stderr, verdict.stderr_dropped),
+                                 ("printed while the checks called your code", verdict.check_stdout, 0)):
         if text.strip() or dropped:
             body = text.rstrip("\n")
             if dropped:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import builtins
+import io
 import linecache
 import shutil
 import signal
 import time
 import traceback
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 
 import torch
@@ -90,11 +91,16 @@ class Runner:
                 self._synchronize()
                 reply["exec_ms"] = (time.perf_counter() - started) * 1000
                 phase = "checks"
-                reply["values"], reply["missing"] = self._collect(request.get("collect", []), namespace, encoder)
-                reply["asserts"] = [self._assert(expr, namespace) for expr in request.get("asserts", [])]
-                reply["functions"] = [self._function(spec, namespace, args_namespace, seed, encoder)
-                                      for spec in request.get("functions", [])]
-                self._synchronize()
+                # What the learner's functions print while the checks call them is not what their
+                # code printed: keep it apart, so `output` checks and the stdout pane see only the latter.
+                with redirect_stdout(io.StringIO()) as check_output:
+                    reply["values"], reply["missing"] = self._collect(request.get("collect", []), namespace,
+                                                                      encoder)
+                    reply["asserts"] = [self._assert(expr, namespace) for expr in request.get("asserts", [])]
+                    reply["functions"] = [self._function(spec, namespace, args_namespace, seed, encoder)
+                                          for spec in request.get("functions", [])]
+                    self._synchronize()
+                reply["check_stdout"] = check_output.getvalue()[:_CHECK_OUTPUT_CAP]
         except KeyboardInterrupt as exc:
             if self.interrupts.fired:
                 reply["status"] = "interrupted"
@@ -151,7 +157,7 @@ class Runner:
                     return {"error": f"args[{args_index + 1}] could not be built: {_one_line(exc)}",
                             "lesson_error": True}
                 args = args if isinstance(args, tuple) else (args,)
-                case = {"args": short_repr(args), "args_index": args_index, "repeat": repeat_index,
+                case = {"args": describe_args(args), "args_index": args_index, "repeat": repeat_index,
                         "size": _total_size(args)}
                 try:
                     case["value"] = encoder.encode(function(*args))
@@ -214,6 +220,39 @@ def _resolve(namespace: dict, dotted: str) -> tuple[bool, object]:
         except Exception:
             return False, None
     return True, value
+
+
+_CHECK_OUTPUT_CAP = 16 * 1024
+_SMALL_TENSOR = 24  # elements: a tensor this small is shown whole in a failing call
+
+
+def describe_args(args: tuple) -> str:
+    """A failing call's arguments, readable: small tensors in full, large ones and objects summarised."""
+    return "(" + ", ".join(_describe_arg(arg) for arg in args) + ("," if len(args) == 1 else "") + ")"
+
+
+def _describe_arg(arg: object) -> str:
+    if isinstance(arg, torch.Tensor):
+        notes = [] if arg.is_contiguous() else ["non-contiguous"]
+        if arg.requires_grad:
+            notes.append("requires_grad")
+        if arg.numel() <= _SMALL_TENSOR:
+            text = short_repr(arg, 300)
+            return text + (f" ({', '.join(notes)})" if notes else "")
+        details = [f"shape={tuple(arg.shape)}", str(arg.dtype).removeprefix("torch."), *notes]
+        if arg.device.type != "cpu":
+            details.append(str(arg.device))
+        return f"<tensor {', '.join(details)}>"
+    if isinstance(arg, torch.nn.Module):
+        parameters = sum(p.numel() for p in arg.parameters())
+        return f"<{type(arg).__name__} with {parameters:,} parameters>"
+    if isinstance(arg, (int, float, bool, str, type(None))):
+        return short_repr(arg, 80)
+    if isinstance(arg, (list, tuple)) and len(arg) <= 8:
+        inner = ", ".join(_describe_arg(item) for item in arg)
+        return f"[{inner}]" if isinstance(arg, list) else f"({inner}{',' if len(arg) == 1 else ''})"
+    text = short_repr(arg, 80)
+    return text if " object at 0x" not in text else f"<{type(arg).__name__}>"
 
 
 def _total_size(args: tuple) -> int:
