@@ -3,8 +3,6 @@ open, type a wrong answer, run, read why, fix it, run, pass, next exercise, quit
 
 from __future__ import annotations
 
-import sys
-
 from apptools import make_app, results_text, run_check, settle, steady_cursor, type_text, wait_ready  # noqa: F401
 from tutor.progress.store import ProgressStore
 
@@ -192,12 +190,3 @@ async def test_narrow_terminal_hides_the_lessons_until_asked():
         await pilot.press("f3")
         await settle(pilot)
         assert app.tree.display and app.focused is app.tree
-
-
-async def test_starting_the_app_does_not_import_torch():
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_ready(pilot)
-        await type_text(pilot, "torch.arange(6)")
-        await run_check(pilot)
-        assert "torch" not in sys.modules

@@ -12,7 +12,7 @@ from typing import Callable
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from tutor.app.coach import CoachMixin
 from tutor.app.commands import TutorCommands
@@ -23,6 +23,7 @@ from tutor.app.screens.help import HelpScreen, help_text
 from tutor.app.tracking import ActivityClock
 from tutor.app.widgets.code_editor import CodeEditor
 from tutor.app.widgets.explanation import Explanation
+from tutor.app.widgets.footer import TutorFooter
 from tutor.app.widgets.lesson_tree import LessonTree
 from tutor.app.widgets.results import Results
 from tutor.lessons.catalog import Catalog
@@ -94,7 +95,7 @@ class TutorApp(CoachMixin, RunnerMixin, App[None]):
             with Vertical(id="work"):
                 yield CodeEditor.code_editor("", language="python", id="editor")
                 yield Results(id="results")
-        yield Footer(compact=True)
+        yield TutorFooter(compact=True)
 
     @property
     def editor(self) -> CodeEditor:

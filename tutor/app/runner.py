@@ -36,6 +36,7 @@ class RunnerMixin(_Base):
         self.run_token: threading.Event | None = None
         self.run_started: float | None = None
         self.last_round_trip_ms: float | None = None
+        self.last_check_ms: float | None = None
         self._elapsed_timer = None
 
     # -- run & check --------------------------------------------------------------------------------
@@ -91,11 +92,14 @@ class RunnerMixin(_Base):
         return True
 
     def on_run_finished(self, message: RunFinished) -> None:
+        if message.run_id == self.run_id and self.run_started is not None:
+            # From the key press being handled to the verdict arriving here: what the learner waits.
+            self.last_round_trip_ms = (time.monotonic() - self.run_started) * 1000
         current = self._end_run(message.run_id)
         self.refresh_progress()
         if not current or self.current is None or message.full_id != self.current.full_id:
             return
-        self.last_round_trip_ms = message.round_trip_ms
+        self.last_check_ms = message.round_trip_ms  # Session.check, as the worker thread saw it
         verdict = message.verdict
         following = self.catalog.neighbour(self.current.full_id, +1)
         self.results.show_verdict(verdict, self.show_timings, following.title if following else None)

@@ -104,8 +104,8 @@ def verdict_renderable(verdict: Verdict, show_timing: bool = True,
     parts: list[RenderableType] = [headline(verdict, show_timing)]
     if was_stopped(verdict):
         parts.append(Text("You stopped the run; nothing was recorded. F5 runs it again."))
-    else:
-        parts.append(Text(verdict.summary))
+    elif not (verdict.status in ("passed", "failed") and len(verdict.checks) == 1):
+        parts.append(Text(verdict.summary))  # with one check, its own row says it all
     if verdict.passed:
         follow = f"Next: {next_title}  (ctrl+n)" if next_title else "That was the last exercise. Well done!"
         parts.append(Text(follow, style="bold"))

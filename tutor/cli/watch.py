@@ -8,7 +8,8 @@ it polls (detected from /proc/mounts, or forced with --poll).
 from __future__ import annotations
 
 import argparse
-import os
+import queue
+import threading
 import time
 from pathlib import Path
 from typing import Iterator
@@ -60,40 +61,75 @@ def needs_polling(path: Path) -> bool:
     return (file_system_type(path) or "") in NETWORK_FILE_SYSTEMS
 
 
-def saves(path: Path, poll: bool) -> Iterator[None]:
+def saves(path: Path, poll: bool, stop: threading.Event) -> Iterator[None]:
     """Yield after each change to `path`. Watches the folder, not the file: editors such as vim save
     by writing a new file and renaming it over the old one, which a watch on the file would lose."""
+    if poll:
+        yield from _content_polling(path, stop)
+        return
     try:
         from watchfiles import watch
     except ImportError:  # pragma: no cover - watchfiles is a dependency; polling still works
-        yield from _stat_polling(path)
+        yield from _content_polling(path, stop)
         return
     target = path.resolve()
     try:
         for _ in watch(path.parent, watch_filter=lambda change, name: Path(name).resolve() == target,
-                       force_polling=poll, poll_delay_ms=int(POLL_INTERVAL * 1000), debounce=200, step=30):
+                       debounce=200, step=30,
+                       stop_event=stop, raise_interrupt=False, yield_on_timeout=False):
             yield
     except OSError as exc:  # e.g. the inotify watch limit: fall back to polling
         errors.print(f"[yellow]File watching failed ({exc}); polling instead.[/]")
-        yield from _stat_polling(path)
+        yield from _content_polling(path, stop)
 
 
-def _stat_polling(path: Path) -> Iterator[None]:
+def _content_polling(path: Path, stop: threading.Event) -> Iterator[None]:
     last = _signature(path)
-    while True:
-        time.sleep(POLL_INTERVAL)
+    while not stop.wait(POLL_INTERVAL):
         now = _signature(path)
         if now != last:
             last = now
             yield
 
 
-def _signature(path: Path) -> tuple | None:
+class SaveWatcher:
+    """Watches from a thread of its own, started before the first check, so a save made while a
+    check runs (or before the first one ends) is never missed."""
+
+    def __init__(self, path: Path, poll: bool) -> None:
+        self._changes: queue.Queue[None] = queue.Queue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(path, poll), daemon=True,
+                                        name="ptref-watch")
+        self._thread.start()
+
+    def _run(self, path: Path, poll: bool) -> None:
+        for _ in saves(path, poll, self._stop):
+            self._changes.put(None)
+
+    def wait(self) -> None:
+        """Block until the next save (short timeouts keep ctrl+c working in the main thread)."""
+        while True:
+            try:
+                self._changes.get(timeout=0.25)
+                break
+            except queue.Empty:
+                continue
+        while not self._changes.empty():  # several events for one save: one check
+            self._changes.get_nowait()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def _signature(path: Path) -> bytes | None:
+    """The content itself: on NFS, open() revalidates where a cached mtime may lag for seconds."""
     try:
-        stat = os.stat(path)
+        with open(path, "rb") as handle:
+            return handle.read(2_000_000)
     except OSError:
         return None
-    return stat.st_mtime_ns, stat.st_size, stat.st_ino
 
 
 def run_watch(args: argparse.Namespace) -> int:
@@ -116,13 +152,17 @@ def run_watch(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
         console.print(f"Wrote {'your draft' if draft is not None else 'the starter'} to {path}", markup=False)
     poll = args.poll or needs_polling(path)
-    console.print(f"Watching it{' (polling)' if poll else ''}: save in your editor to check "
-                  f"{exercise.full_id}. ctrl+c stops.", markup=False)
     session = make_session(args, catalog, store, spare=True)
     session.start()
-    last_code, passed = None, False
+    watcher = SaveWatcher(path, poll)
+    console.print(f"Watching it{' (polling)' if poll else ''}: save in your editor to check "
+                  f"{exercise.full_id}. ctrl+c stops.", markup=False)
+    last_code, passed, first = None, False, True
     try:
-        for _ in _first_then(saves(path, poll)):
+        while True:
+            if not first:
+                watcher.wait()
+            first = False
             try:
                 code = read_code(str(path))
             except UsageError as exc:
@@ -146,13 +186,8 @@ def run_watch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         console.print("Stopped watching.", markup=False)
     finally:
+        watcher.close()
         session.close()
         if store is not None:
             store.close()
     return EXIT_OK if passed else EXIT_NOT_PASSED
-
-
-def _first_then(changes: Iterator[None]) -> Iterator[None]:
-    """Check once at the start (the file as it is), then after every save."""
-    yield
-    yield from changes

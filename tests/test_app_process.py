@@ -1,0 +1,58 @@
+"""The app in a process of its own: it never imports torch, and how fast and small it is."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from conftest import TESTS
+
+# Runs in a fresh interpreter, so nothing another test imported can hide a torch import.
+SCRIPT = r"""
+import asyncio, json, resource, statistics, sys, time
+started = time.perf_counter()
+sys.path.insert(0, sys.argv[1])
+from textual import events
+from apptools import make_app, run_check, type_text, wait_ready
+
+async def main():
+    painted = {}
+    def hook(message):
+        if isinstance(message, events.Ready) and "at" not in painted:
+            painted["at"] = time.perf_counter() - started
+    app = make_app()
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await wait_ready(pilot)
+        await type_text(pilot, "torch.arange(6)")
+        trips = []
+        for _ in range(7):
+            text = await run_check(pilot)
+            assert "Passed" in text, text
+            trips.append((app.last_round_trip_ms, app.last_check_ms))
+        await pilot.press("ctrl+q")
+    return {
+        "torch_imported": "torch" in sys.modules,
+        "first_paint_s": painted.get("at"),
+        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "round_trip_ms_median": statistics.median(t[0] for t in trips),
+        "round_trip_ms_min": min(t[0] for t in trips),
+        "session_check_ms_median": statistics.median(t[1] for t in trips),
+    }
+
+print("RESULT " + json.dumps(asyncio.run(main())))
+"""
+
+
+def test_the_app_process_never_imports_torch_and_stays_small(tmp_path):
+    env = dict(os.environ, PTREF_TUTOR_HOME=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", SCRIPT, str(TESTS)], capture_output=True, text=True,
+                            timeout=600, env=env, cwd=TESTS.parent)
+    assert result.returncode == 0, result.stderr[-3000:]
+    line = next(line for line in result.stdout.splitlines() if line.startswith("RESULT "))
+    figures = json.loads(line[len("RESULT "):])
+    print(figures)  # shown with -s: the figures the README quotes
+    assert figures["torch_imported"] is False
+    assert figures["first_paint_s"] is not None
+    assert figures["rss_mib"] < 400  # the UI holds no tensors; torch alone would be ~400 MiB
