@@ -15,6 +15,7 @@ from __future__ import annotations
 import glob
 import os
 import socket
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,9 @@ def install(policy: Policy, scratch: Path, device_type: str) -> dict[str, str]:
     """Apply every protection this machine allows; return the report for the hello message."""
     turned_off = {name.strip() for name in os.environ.get(OFF_VARIABLE, "").split(",") if name.strip()}
     report: dict[str, str] = {}
+    if not sys.platform.startswith("linux"):
+        reason = f"off: seccomp and Landlock are Linux-only (this is {sys.platform})"
+        return {name: reason for name in PROTECTIONS}
     try:
         privileges.no_new_privs()  # Landlock and seccomp need it; setuid programs gain nothing
     except privileges.PrivilegesError as exc:
