@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from tutor.paths import package_root
+from tutor.sandbox import arena
 from tutor.sandbox.capture import Captured, OutputCapture, enlarge_pipe
 from tutor.sandbox.protocol import SCRATCH_PREFIX, ProtocolError, read_frame, write_frame
 
@@ -78,6 +79,7 @@ class WorkerProcess:
         self.hello: dict | None = None
         self.dead = False
         self.killed_at: float | None = None
+        self.arena: arena.Arena | None = None  # set when the worker is spawned
         self._output_taken = threading.Event()
         self._ready_lock = threading.Lock()
         self._lock = threading.Lock()
@@ -89,8 +91,10 @@ class WorkerProcess:
         from_worker_r, from_worker_w = os.pipe()
         for fd in (to_worker_w, from_worker_w):
             enlarge_pipe(fd)
+        arena_fd = arena.create()
+        self.arena = arena.Arena(arena_fd) if arena_fd is not None else None
         config = {
-            "ctl_in": to_worker_r, "ctl_out": from_worker_w, "parent_pid": os.getpid(),
+            "ctl_in": to_worker_r, "ctl_out": from_worker_w, "parent_pid": os.getpid(), "arena_fd": arena_fd,
             "device": self.spec.device, "threads": self.spec.threads, "marker": self.marker,
             "memory_limit": self.spec.memory_limit, "file_size_limit": self.spec.file_size_limit,
             "open_files": self.spec.open_files, "scratch": self.scratch,
@@ -101,7 +105,8 @@ class WorkerProcess:
             process = subprocess.Popen(
                 [self.spec.python, "-m", "tutor.sandbox.worker", "--config", json.dumps(config)],
                 stdin=subprocess.DEVNULL, stdout=self.capture.write_fds[0], stderr=self.capture.write_fds[1],
-                pass_fds=(to_worker_r, from_worker_w), start_new_session=True, cwd=self.scratch,
+                pass_fds=tuple(fd for fd in (to_worker_r, from_worker_w, arena_fd) if fd is not None),
+                start_new_session=True, cwd=self.scratch,
                 env=self._environment(),
             )
         finally:
@@ -155,7 +160,7 @@ class WorkerProcess:
             self.kill()
             raise WorkerStartError(f"the worker did not start within {timeout:.0f} s")
         try:
-            hello, _ = read_frame(self.ctl_in)
+            hello, _ = read_frame(self.ctl_in, self.arena)
         except ProtocolError:
             hello = None
         out, err = self.capture.next_run(timeout=1.0) if hello else self.capture.remaining(timeout=2.0)
@@ -190,9 +195,11 @@ class WorkerProcess:
             outcome = self._wait(deadline, cancel)
             if outcome == "readable":
                 try:
-                    reply, reply_buffers = read_frame(self.ctl_in)
+                    reply, reply_buffers = read_frame(self.ctl_in, self.arena)
                 except ProtocolError:
                     return self._died(started)
+                if self.arena is not None:
+                    self.arena.release_if_large()
                 stdout, stderr = self.capture.next_run(timeout=2.0)
                 elapsed = (time.perf_counter() - started) * 1000
                 if reply.get("status") == "interrupted":
@@ -205,7 +212,7 @@ class WorkerProcess:
             self.interrupt()
             if self._wait(time.perf_counter() + self.GRACE_AFTER_INTERRUPT, None) == "readable":
                 try:
-                    reply, reply_buffers = read_frame(self.ctl_in)
+                    reply, reply_buffers = read_frame(self.ctl_in, self.arena)
                     stdout, stderr = self.capture.next_run(timeout=1.0)
                     if reply.get("status") != "interrupted":  # it finished just in time
                         outcome = "reply"
@@ -289,6 +296,9 @@ class WorkerProcess:
             except OSError:
                 pass
         self.capture.close()
+        if self.arena is not None:
+            self.arena.close()
+            os.close(self.arena.fd)
         shutil.rmtree(self.scratch, ignore_errors=True)
 
     def close(self) -> None:

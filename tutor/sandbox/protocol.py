@@ -27,13 +27,16 @@ class ChannelClosed(ProtocolError):
     """End of file where a frame should start: the other side has gone."""
 
 
-def write_frame(fd: int, header: dict, buffers: list | tuple = ()) -> None:
+def write_frame(fd: int, header: dict, buffers: list | tuple = (), arena=None) -> None:
+    """Send a frame; with an arena, large buffers go through shared memory instead of the pipe."""
     views = [memoryview(buffer).cast("B") for buffer in buffers]
-    header = dict(header, buffers=[view.nbytes for view in views])
+    entries = arena.place(views) if arena is not None and views else [view.nbytes for view in views]
+    header = dict(header, buffers=entries)
     body = json.dumps(header, separators=(",", ":")).encode()
     _write_all(fd, _PREFIX.pack(MAGIC, len(body)) + body)
-    for view in views:
-        _write_all(fd, view)
+    for view, entry in zip(views, entries):
+        if isinstance(entry, int):
+            _write_all(fd, view)
 
 
 def _write_all(fd: int, data: bytes | memoryview) -> None:
@@ -43,7 +46,7 @@ def _write_all(fd: int, data: bytes | memoryview) -> None:
         view = view[written:]
 
 
-def read_frame(fd: int) -> tuple[dict, list[bytearray]]:
+def read_frame(fd: int, arena=None) -> tuple[dict, list[bytearray]]:
     prefix = _read_exact(fd, _PREFIX.size, at_start=True)
     magic, length = _PREFIX.unpack(prefix)
     if magic != MAGIC:
@@ -54,10 +57,21 @@ def read_frame(fd: int) -> tuple[dict, list[bytearray]]:
         header = json.loads(_read_exact(fd, length))
     except ValueError as exc:
         raise ProtocolError(f"frame header is not JSON: {exc}") from None
-    sizes = header.get("buffers", [])
-    if not isinstance(sizes, list) or not all(isinstance(n, int) and 0 <= n <= MAX_BUFFER_BYTES for n in sizes):
+    entries = header.get("buffers", [])
+    if not isinstance(entries, list):
         raise ProtocolError("frame lists invalid buffer sizes")
-    return header, [_read_exact(fd, size) for size in sizes]
+    buffers = []
+    for entry in entries:
+        if isinstance(entry, int) and 0 <= entry <= MAX_BUFFER_BYTES:
+            buffers.append(_read_exact(fd, entry))
+        elif isinstance(entry, dict) and arena is not None:
+            try:
+                buffers.append(arena.take(int(entry["arena"]), int(entry["size"])))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ProtocolError(f"bad shared-memory buffer {entry!r}: {exc}") from None
+        else:
+            raise ProtocolError(f"frame lists an invalid buffer {entry!r}")
+    return header, buffers
 
 
 def _read_exact(fd: int, size: int, at_start: bool = False) -> bytearray:

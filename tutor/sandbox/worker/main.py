@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from tutor.sandbox.arena import Arena
 from tutor.sandbox.protocol import ChannelClosed, read_frame, write_frame
 from tutor.sandbox.worker import oslimits, protect
 
@@ -45,6 +46,8 @@ class Worker:
         self.saved_stdout = os.dup(1)
         self.saved_stderr = os.dup(2)
         self.runner = None
+        arena_fd = config.get("arena_fd")
+        self.arena = Arena(arena_fd) if arena_fd is not None else None
 
     def serve(self) -> int:
         started = time.perf_counter()
@@ -141,7 +144,7 @@ class Worker:
         self._restore_streams()
         for fd in (1, 2):
             os.write(fd, self.marker)
-        write_frame(self.ctl_out, reply, buffers)
+        write_frame(self.ctl_out, reply, buffers, self.arena)
 
     def _restore_streams(self) -> None:
         for stream in (sys.__stdout__, sys.__stderr__):

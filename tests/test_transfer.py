@@ -1,0 +1,66 @@
+"""Results cross the wire exactly: small buffers inline in the pipe, large ones through shared memory."""
+
+import os
+import threading
+
+import numpy as np
+import pytest
+
+from tutor.sandbox import arena
+from tutor.sandbox.protocol import ProtocolError, read_frame, write_frame
+from tutor.sandbox.record import RunRecord
+
+
+def roundtrip(header, buffers, use_arena=True):
+    fd = arena.create() if use_arena else None
+    writer_arena = arena.Arena(fd) if fd is not None else None
+    reader_arena = arena.Arena(fd) if fd is not None else None
+    read_fd, write_fd = os.pipe()
+    sender = threading.Thread(target=write_frame, args=(write_fd, header, buffers, writer_arena))
+    sender.start()
+    try:
+        return read_frame(read_fd, reader_arena)
+    finally:
+        sender.join()
+        os.close(read_fd)
+        os.close(write_fd)
+
+
+@pytest.mark.parametrize("use_arena", [True, False])
+def test_mixed_buffers_arrive_in_order_and_intact(use_arena):
+    small = np.arange(10, dtype=np.int16)
+    large = np.arange(3 * 1024 * 1024, dtype=np.float32)  # 12 MB: above the arena threshold
+    other = np.linspace(0, 1, 400_000)  # 3.2 MB
+    header, buffers = roundtrip({"op": "x"}, [small, large, other], use_arena)
+    entries = header["buffers"]
+    if use_arena:
+        assert entries[0] == small.nbytes and entries[1]["size"] == large.nbytes and "arena" in entries[2]
+    else:
+        assert entries == [small.nbytes, large.nbytes, other.nbytes]
+    assert np.array_equal(np.frombuffer(buffers[0], np.int16), small)
+    assert np.array_equal(np.frombuffer(buffers[1], np.float32), large)
+    assert np.array_equal(np.frombuffer(buffers[2], np.float64), other)
+
+
+def test_an_arena_reference_out_of_bounds_is_a_protocol_error():
+    fd = arena.create()
+    read_fd, write_fd = os.pipe()
+    import json
+    import struct
+
+    body = json.dumps({"op": "x", "buffers": [{"arena": arena.CAPACITY - 10, "size": 100}]}).encode()
+    os.write(write_fd, struct.pack("<4sI", b"PTRF", len(body)) + body)
+    with pytest.raises(ProtocolError, match="out of bounds"):
+        read_frame(read_fd, arena.Arena(fd))
+
+
+def test_a_large_result_comes_back_exactly_through_the_worker(every_check_session):
+    pool = every_check_session.pool()
+    code = "import torch\nbig = torch.arange(4_000_000, dtype=torch.float64)\nhalf = big.to(torch.bfloat16)\n"
+    for _ in range(2):  # the second time reuses the arena's pages
+        record = RunRecord.from_exchange(pool.request({"op": "run", "code": code, "collect": ["big", "half"]},
+                                                      timeout=60))
+        assert record.outcome == "ok"
+        assert np.array_equal(record.values["big"].array, np.arange(4_000_000, dtype=np.float64))
+        half = record.values["half"].array
+        assert half.dtype == np.float32 and half[255] == 255.0 and half[257] == 256.0  # bf16 rounding
