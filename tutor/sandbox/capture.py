@@ -83,6 +83,7 @@ class OutputCapture:
             self.write_fds.append(write_fd)
             self.streams[read_fd] = _Stream(marker, cap)
         self.condition = threading.Condition()
+        self._read_lock = threading.Lock()  # one reader at a time, so chunks stay in order
         self.closed = False
         self.eof: set[int] = set()
         self.thread = threading.Thread(target=self._drain, name="ptref-capture", daemon=True)
@@ -101,6 +102,9 @@ class OutputCapture:
         try:
             while not self.closed and len(self.eof) < len(self.read_fds):
                 for key, _ in selector.select(timeout=0.5):
+                    if key.fd in self.eof:
+                        selector.unregister(key.fd)
+                        continue
                     self._read(key.fd, selector)
         finally:
             selector.close()
@@ -108,25 +112,29 @@ class OutputCapture:
                 self.eof.update(self.read_fds)
                 self.condition.notify_all()
 
-    def _read(self, fd: int, selector: selectors.BaseSelector) -> None:
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(fd, PIPE_SIZE)
-            except BlockingIOError:
-                break
-            except OSError:
-                chunk = b""
-            if not chunk:
-                selector.unregister(fd)
-                with self.condition:
-                    self.eof.add(fd)
-                break
-            chunks.append(chunk)
-        with self.condition:
-            for chunk in chunks:
-                self.streams[fd].feed(chunk)
-            self.condition.notify_all()
+    def _read(self, fd: int, selector: selectors.BaseSelector | None) -> None:
+        with self._read_lock:
+            if fd in self.eof:
+                return
+            chunks = []
+            while True:
+                try:
+                    chunk = os.read(fd, PIPE_SIZE)
+                except BlockingIOError:
+                    break
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    if selector is not None:
+                        selector.unregister(fd)
+                    with self.condition:
+                        self.eof.add(fd)
+                    break
+                chunks.append(chunk)
+            with self.condition:
+                for chunk in chunks:
+                    self.streams[fd].feed(chunk)
+                self.condition.notify_all()
 
     def next_run(self, timeout: float) -> tuple[Captured, Captured]:
         """The output of the run that just replied: waits briefly for both end markers."""
@@ -138,6 +146,15 @@ class OutputCapture:
     def _pop(self, fd: int) -> Captured:
         stream = self.streams[fd]
         return stream.finished.pop(0) if stream.finished else stream.take_partial()
+
+    def take_now(self) -> tuple[Captured, Captured]:
+        """What a killed run printed, without waiting for end of file: everything it wrote before
+        the kill is already in the pipes, while the end of file waits for the kernel to tear the
+        process down (tens of milliseconds for a worker holding torch)."""
+        for fd in list(self.read_fds):
+            self._read(fd, None)
+        with self.condition:
+            return tuple(self._pop(fd) for fd in self.read_fds)  # type: ignore[return-value]
 
     def remaining(self, timeout: float) -> tuple[Captured, Captured]:
         """What a run printed before its worker died or was killed."""

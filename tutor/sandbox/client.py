@@ -268,7 +268,7 @@ class WorkerProcess:
         """Kill, then keep what the run printed before the capture pipes are closed."""
         self._signal_kill()
         try:
-            return self.capture.remaining(timeout=0.2)
+            return self.capture.take_now()
         finally:
             self._output_taken.set()
 
