@@ -213,7 +213,7 @@ def run_request(exercise: Exercise, code: str) -> dict:
         "setup": exercise.setup,
         "code": code,
         "seed": exercise.seed,
-        "lesson_dir": str(exercise.pack_dir.resolve()) if exercise.pack_dir else None,
+        "lesson_dir": exercise.lesson_dir,
         "collect": sorted({c.name for c in exercise.checks if isinstance(c, (TensorCheck, ExpectedCheck))}),
         "asserts": [c.expr for c in exercise.checks if isinstance(c, AssertCheck)],
         "functions": [{"name": c.name, "args": list(c.args), "repeat": c.repeat}

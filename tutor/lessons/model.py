@@ -133,6 +133,11 @@ class Exercise:
         return self.source.parent if self.source else None
 
     @cached_property
+    def lesson_dir(self) -> str | None:
+        """The absolute folder of the lesson file, as exercise code sees it (resolved once)."""
+        return str(self.source.parent.resolve()) if self.source else None
+
+    @cached_property
     def _fingerprint(self) -> str:
         payload = {
             "setup": self.setup,
