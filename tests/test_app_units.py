@@ -1,0 +1,119 @@
+"""The app's pure parts: where it opens, time spent, how a verdict reads, the placeholder selection."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from apptools import APP_PACK
+from tutor.app.coach import _placeholder_selection, external_editor_command
+from tutor.app.resume import starting_exercise
+from tutor.app.screens.help import help_text
+from tutor.app.tracking import ActivityClock
+from tutor.app.verdict_view import verdict_renderable
+from tutor.checking.verdict import CheckResult, ErrorInfo, Mismatch, Verdict
+from tutor.lessons import Catalog
+from tutor.progress.store import ExerciseProgress
+
+CATALOG = Catalog.load([APP_PACK])
+
+
+def progress(**statuses: str) -> dict[str, ExerciseProgress]:
+    return {full_id.replace("__", "/"): ExerciseProgress(full_id.replace("__", "/"), status)
+            for full_id, status in statuses.items()}
+
+
+def test_opens_at_the_first_exercise_for_a_new_learner():
+    assert starting_exercise(CATALOG, {}, None).full_id == "basics/make-range"
+
+
+def test_resumes_at_the_last_position_while_it_is_unfinished():
+    state = progress(basics__make_range="in_progress")
+    assert starting_exercise(CATALOG, state, "shapes/square").full_id == "shapes/square"
+
+
+def test_a_finished_position_moves_on_to_the_next_unfinished_one_wrapping_round():
+    state = progress(**{"basics__make-range": "done", "shapes__square": "done"})
+    assert starting_exercise(CATALOG, state, "basics/make-range").full_id == "basics/double"
+    assert starting_exercise(CATALOG, state, "shapes/square").full_id == "basics/double"
+
+
+def test_all_done_stays_where_the_learner_was():
+    state = progress(**{"basics__make-range": "done", "basics__double": "done", "shapes__square": "done"})
+    assert starting_exercise(CATALOG, state, "basics/double").full_id == "basics/double"
+
+
+def test_an_unknown_position_starts_from_the_beginning():
+    assert starting_exercise(CATALOG, {}, "gone/away").full_id == "basics/make-range"
+
+
+def test_activity_clock_caps_idle_gaps():
+    now = [0.0]
+    clock = ActivityClock(now=lambda: now[0], idle_cap=60)
+    clock.start()
+    now[0] = 10
+    clock.touch()
+    now[0] = 3610  # an hour away from the keyboard counts as one minute
+    clock.touch()
+    assert clock.take() == 70
+    assert clock.take() == 0
+
+
+def render(verdict: Verdict, **kwargs) -> str:
+    console = Console(width=80, color_system=None)
+    with console.capture() as captured:
+        console.print(verdict_renderable(verdict, **kwargs))
+    return captured.get()
+
+
+MISMATCH = Mismatch(count=1, total=2, max_abs_diff=1.0, max_index=(1,), first_index=(1,),
+                    expected=[["0", "1"]], got=[["0", "2"]], differs=[[False, True]],
+                    row_labels=[""], col_labels=["0", "1"])
+
+
+def test_a_failed_verdict_shows_each_check_and_the_side_by_side():
+    verdict = Verdict("a/b", "failed", "1 of 2 checks failed.", checks=(
+        CheckResult("tensor", "r", False, "`r`: 1 of 2 elements is wrong", MISMATCH),
+        CheckResult("forbid", "loops", True)), duration_ms=3.2)
+    text = render(verdict, show_timing=False)
+    assert "✘ Failed" in text and "ms" not in text
+    assert "1 of 2 checks failed." in text
+    assert "✘ tensor r  `r`: 1 of 2 elements is wrong" in text and "✔ forbid loops" in text
+    assert "expected (left) vs yours (right)" in text
+    assert "(3.2 ms on cpu)" in render(verdict, show_timing=True)
+
+
+def test_a_pass_offers_the_next_exercise():
+    verdict = Verdict("a/b", "passed", "All 1 check passed.", checks=(CheckResult("tensor", "r", True),))
+    assert "Next: Twice as much  (ctrl+n)" in render(verdict, next_title="Twice as much")
+    assert "last exercise" in render(verdict, next_title=None)
+
+
+def test_an_error_names_the_marked_line_and_a_stop_is_not_a_timeout():
+    error = ErrorInfo("NameError", "name 'q' is not defined", ('  File "<your code>", line 2',), line=2)
+    text = render(Verdict("a/b", "error", "Your code raised NameError.", error=error, stdout="hi\n"))
+    assert "line 2 is marked" in text and "NameError: name 'q' is not defined" in text
+    assert "stdout" in text and "hi" in text
+    stopped = render(Verdict("a/b", "timeout", "Timed out.", notes=("cancelled",)))
+    assert "■ Stopped" in stopped and "Timed out" not in stopped
+
+
+def test_the_starter_placeholder_is_selected_with_its_todo():
+    selection = _placeholder_selection("import torch\n\nr = ...  # TODO\n")
+    assert (selection.start, selection.end) == ((2, 4), (2, 15))
+    selection = _placeholder_selection("def f(x):\n    ...\n")
+    assert (selection.start, selection.end) == ((1, 4), (1, 7))
+    assert _placeholder_selection("y = x * 2\n").start == (1, 0)  # no placeholder: at the end
+
+
+def test_help_names_where_progress_lives_and_the_worker():
+    text = help_text("/data/progress.db", None)
+    assert "`/data/progress.db`" in text and "same Python as the tutor" in text
+    assert "`/opt/conda/bin/python`" in help_text("/data/progress.db", "/opt/conda/bin/python")
+
+
+def test_external_editor_prefers_visual_then_editor(monkeypatch):
+    monkeypatch.setenv("VISUAL", "code --wait")
+    monkeypatch.setenv("EDITOR", "vim")
+    assert external_editor_command() == ["code", "--wait"]
+    monkeypatch.delenv("VISUAL")
+    assert external_editor_command() == ["vim"]
