@@ -176,10 +176,13 @@ async def test_lesson_tree_opens_an_exercise_and_f3_hides_it():
         await pilot.press("f3")  # show, focused
         await settle(pilot)
         assert app.tree.display and app.focused is app.tree
-        app.tree.move_cursor(app.tree._exercise_nodes["shapes/square"])
-        await pilot.press("enter")
+        # The cursor is on the open exercise; other lessons start collapsed. Down, down to
+        # "Shapes", Enter expands it, down to its exercise, Enter opens it.
+        assert app.tree.cursor_node.data == "basics/make-range"
+        await pilot.press("down", "down", "enter", "down", "enter")
         await settle(pilot)
         assert app.current.full_id == "shapes/square"
+        assert app.focused is app.editor
 
 
 async def test_narrow_terminal_hides_the_lessons_until_asked():
@@ -190,3 +193,17 @@ async def test_narrow_terminal_hides_the_lessons_until_asked():
         await pilot.press("f3")
         await settle(pilot)
         assert app.tree.display and app.focused is app.tree
+
+
+async def test_a_crashing_worker_loses_no_code_and_the_next_run_passes():
+    app = make_app("basics/double")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot)
+        await type_text(pilot, "x * 2\nimport os\nos._exit(3)")
+        text = await run_check(pilot)
+        assert "Crashed" in text
+        assert app.editor.text.startswith("y = x * 2\nimport os\nos._exit(3)")
+        for _ in range(len("import os\nos._exit(3)")):
+            await pilot.press("backspace")
+        text = await run_check(pilot)
+        assert "✔ Passed" in text

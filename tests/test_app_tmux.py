@@ -76,6 +76,10 @@ def test_runs_with_no_color_and_forced_colour_systems(tmux, tutor_home, term, ex
     tmux.start(f"{tutor_command()} --lessons {APP_PACK} --exercise shapes/square --color-system {system}",
                app_env(tutor_home, TERM=term, **extra))
     tmux.wait_for("shapes/square", "cpu ready")
+    escapes = tmux.screen(styles=True)
+    assert "38;2;" not in escapes  # no 24-bit colour when told 256 or standard
+    if system == "standard":
+        assert "38;5;" not in escapes
     tmux.type("row.view(3, 3)")
     tmux.keys("F5")
     tmux.wait_for("✔ Passed")

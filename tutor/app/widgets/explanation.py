@@ -13,8 +13,8 @@ def exercise_markdown(lesson: Lesson, exercise: Exercise, hints: list[str] | tup
                       solution: str | None = None) -> str:
     """Prompt first (it is what the learner needs while typing), the lesson below it."""
     number = lesson.exercises.index(exercise) + 1
-    parts = [f"## {exercise.title}", f"*Exercise {number} of {len(lesson.exercises)} in "
-             f"**{lesson.title}** · `{exercise.full_id}`*", exercise.prompt.strip()]
+    parts = [f"## {exercise.title}", f"*Exercise {number} of {len(lesson.exercises)} · `{exercise.full_id}`*",
+             exercise.prompt.strip()]
     for index, hint in enumerate(hints, start=1):
         parts.append(f"> **Hint {index}.** {hint.strip()}")
     if solution is not None:

@@ -31,7 +31,9 @@ class LessonTree(Tree[str]):
         self._exercise_nodes.clear()
         self._lesson_nodes.clear()
         for lesson in self.catalog.lessons:
-            node = self.root.add("", data=f"lesson:{lesson.id}", expand=True)
+            # Collapsed: the open exercise's lesson is expanded by show_exercise (a long course
+            # would otherwise push it out of sight).
+            node = self.root.add("", data=f"lesson:{lesson.id}", expand=False)
             self._lesson_nodes[lesson.id] = node
             for exercise in lesson.exercises:
                 self._exercise_nodes[exercise.full_id] = node.add_leaf("", data=exercise.full_id)
@@ -58,7 +60,12 @@ class LessonTree(Tree[str]):
             return
         if node.parent is not None:
             node.parent.expand()
+        # After the refresh: a node under a lesson expanded just now has no line yet.
+        self.call_after_refresh(self._move_to, node)
+
+    def _move_to(self, node: TreeNode[str]) -> None:
         self.move_cursor(node)
+        self.scroll_to_node(node, animate=False)
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[str]) -> None:
         data = event.node.data
