@@ -37,7 +37,8 @@ class LineIndex:
         open_string: str | None = None  # the delimiter of a multi-line string we are inside
         for number, line in enumerate(source.splitlines(), start=1):
             if open_string is not None:
-                open_string = _string_state_after(line, open_string)
+                if open_string in line:  # most lines of a code block don't close it: skip the walk
+                    open_string = _string_state_after(line, open_string)
                 continue
             if match := _ARRAY_HEADER.match(line):
                 name = _normalise(match.group(1))
