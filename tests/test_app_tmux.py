@@ -21,7 +21,8 @@ SCREENS = ROOT / "docs" / "screens"
 
 @pytest.fixture
 def tmux(request):
-    terminal = Tmux(request.node.name.replace("[", "-").replace("]", ""))
+    size = getattr(request, "param", (80, 24))
+    terminal = Tmux(request.node.name.replace("[", "-").replace("]", ""), *size)
     yield terminal
     terminal.close()
 
@@ -37,7 +38,9 @@ def save_screen(name: str, screen: str) -> None:
         (SCREENS / name).write_text("\n".join(line.rstrip() for line in screen.splitlines()) + "\n")
 
 
-def test_the_loop_with_send_keys_at_80x24(tmux, tutor_home):
+@pytest.mark.parametrize("tmux", [(80, 24), (120, 40)], ids=["80x24", "120x40"], indirect=True)
+def test_the_loop_with_send_keys(tmux, tutor_home):
+    size = f"{tmux.width}x{tmux.height}"
     command = f"{tutor_command()} --lessons {APP_PACK}"
     env = app_env(tutor_home, TERM="screen-256color")
     tmux.start(f"{command} --exercise basics/make-range", env)
@@ -45,13 +48,13 @@ def test_the_loop_with_send_keys_at_80x24(tmux, tutor_home):
     tmux.type("torch.arange(1, 7)")
     tmux.keys("F5")
     failing = tmux.wait_for("✘ Failed", "all 6 elements are")
-    save_screen("failing-run-80x24.txt", failing)
+    save_screen(f"failing-run-{size}.txt", failing)
 
     tmux.press_and_wait_for_redraw("F7")  # the editor's own "select all"
     tmux.type("import torch\nr = torch.arange(6)")
     tmux.keys("C-r")
     passing = tmux.wait_for("✔ Passed", "Next: Twice as much")
-    save_screen("passing-run-80x24.txt", passing)
+    save_screen(f"passing-run-{size}.txt", passing)
 
     tmux.keys("C-n")
     tmux.wait_for("basics/double", "Twice as much")

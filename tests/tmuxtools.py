@@ -36,7 +36,10 @@ class Tmux:
         """Run `command` in a fresh shell in a new window; the pane stays after it exits."""
         exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
         # A fresh shell, as a new user would have; "EXITED n" marks the end, the sleep keeps the pane.
-        shell = f"cd {shlex.quote(str(ROOT))} && env {exports} {command}; echo EXITED $?; sleep 600"
+        # COLUMNS/LINES are dropped: the test process may carry them (Textual's import sets them),
+        # and a fresh terminal would not have them.
+        shell = (f"cd {shlex.quote(str(ROOT))} && env -u COLUMNS -u LINES {exports} {command}; "
+                 "echo EXITED $?; sleep 600")
         if self.tmux("has-session", "-t", self.session, check=False).returncode == 0:
             self.tmux("respawn-pane", "-k", "-t", self.session, shell)
         else:
