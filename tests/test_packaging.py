@@ -31,6 +31,7 @@ def test_the_wheel_carries_the_lesson_pack(wheel):
     for lesson in lessons:
         assert f"tutor/_builtin_lessons/{lesson.relative_to(ROOT / 'lessons').as_posix()}" in names
     assert "tutor/sandbox/worker/main.py" in names
+    assert "tutor/app/app.tcss" in names and "tutor/app/help.md" in names  # the app's stylesheet and F1
 
 
 def test_lessons_are_found_after_a_non_editable_install(wheel, tmp_path):
