@@ -207,3 +207,25 @@ async def test_a_crashing_worker_loses_no_code_and_the_next_run_passes():
             await pilot.press("backspace")
         text = await run_check(pilot)
         assert "✔ Passed" in text
+
+
+async def test_a_device_that_cannot_start_says_so_and_switching_back_works():
+    app = make_app("basics/double")  # the real session: cuda:0 is offered by the fixed device list
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot)
+        await type_text(pilot, "x * 2")
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("down", "enter")  # cuda:0
+        await settle(pilot)
+        if app.worker_states.get("cuda:0") == "ready":
+            return  # this machine has a GPU: nothing failed to show
+        assert app.worker_states.get("cuda:0") == "failed"
+        assert "cuda:0 failed" in app.sub_title
+        assert app.editor.text.startswith("y = x * 2")
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("up", "enter")  # back to cpu
+        await wait_ready(pilot)
+        text = await run_check(pilot)
+        assert "✔ Passed" in text

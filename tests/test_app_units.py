@@ -117,3 +117,17 @@ def test_external_editor_prefers_visual_then_editor(monkeypatch):
     assert external_editor_command() == ["code", "--wait"]
     monkeypatch.delenv("VISUAL")
     assert external_editor_command() == ["vim"]
+
+
+def test_an_unknown_exercise_is_a_usage_error_before_the_app_starts():
+    import argparse
+
+    import pytest
+
+    from tutor.app.launch import run_app
+    from tutor.cli import UsageError
+
+    args = argparse.Namespace(lessons=[APP_PACK], exercise="nope", color_system="auto", device="cpu",
+                              python="python3", memory_limit=2**30, threads=1)
+    with pytest.raises(UsageError, match="no exercise 'nope'"):
+        run_app(args)

@@ -87,6 +87,7 @@ class CoachMixin(_Base):
             return
         was_new = self.store.draft(self.current.full_id) is None
         self.store.save_draft(self.current.full_id, text)
+        self.store.add_time(self.current.full_id, self.activity.take())  # a kill -9 keeps it too
         self.saved_text = text
         if was_new:
             self.refresh_progress()  # not started -> in progress
