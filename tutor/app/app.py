@@ -51,7 +51,10 @@ class TutorApp(CoachMixin, RunnerMixin, App[None]):
                 tooltip="Keys, how checks work, where progress is stored"),
         Binding("f5", "run", "Run", key_display="F5", tooltip="Run and check your code", id="run"),
         Binding("ctrl+r", "run", "Run", show=False, id="run-alt"),
-        Binding("ctrl+t", "stop", "Stop", tooltip="Stop the run in progress", id="stop"),
+        # Not in the Footer: the running message says "ctrl+t stops it", and toggling a Footer key
+        # per run recomposes the Footer while the run's thread waits for the GIL (it tripled the
+        # round trip).
+        Binding("ctrl+t", "stop", "Stop", show=False, tooltip="Stop the run in progress", id="stop"),
         Binding("f2", "hint", "Hint", key_display="F2", tooltip="Show the next hint (counted)", id="hint"),
         Binding("ctrl+n", "next", "Next", tooltip="Next exercise", id="next"),
         Binding("ctrl+o", "previous", "Prev", tooltip="Previous exercise", id="previous"),

@@ -64,7 +64,6 @@ class RunnerMixin(_Base):
                 self._elapsed_timer = self.set_interval(0.1, self._tick_elapsed)
             else:
                 self._elapsed_timer.resume()
-        self.refresh_bindings()
         self.check_in_background(self.run_id, message.full_id, message.code, self.run_token)
 
     @work(thread=True, exclusive=True, group="runner", exit_on_error=False)
@@ -88,7 +87,6 @@ class RunnerMixin(_Base):
         self.run_token = None
         if self._elapsed_timer is not None:
             self._elapsed_timer.pause()
-        self.refresh_bindings()
         return True
 
     def on_run_finished(self, message: RunFinished) -> None:
@@ -123,7 +121,7 @@ class RunnerMixin(_Base):
                                       stopping=self.run_token.is_set())
 
     def action_stop(self) -> None:
-        if self.run_token is not None:
+        if self.run_token is not None:  # nothing to stop otherwise
             self.run_token.set()
             self.results.show_running(self.run_device(), None if not self.show_timings else
                                       time.monotonic() - (self.run_started or time.monotonic()), stopping=True)
@@ -135,8 +133,6 @@ class RunnerMixin(_Base):
             self._end_run(self.run_id)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "stop":
-            return self.running  # the Footer shows "Stop" only while something runs
         if action in MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1:
             return False  # behind a dialog (help, device, a question) these would act unseen
         return True

@@ -9,7 +9,6 @@ from textual.widgets import Footer
 
 NARROW_WIDTH = 100
 WIDE_ONLY = {"quit", "device", "toggle_lessons", "external_editor"}
-WIDE_ONLY_WHILE_RUNNING = {"previous"}  # room for "Stop"
 
 
 class TutorFooter(Footer):
@@ -20,8 +19,6 @@ class TutorFooter(Footer):
         hidden: set[str] = set()
         if self._narrow():
             hidden |= WIDE_ONLY
-            if getattr(self.app, "running", False):
-                hidden |= WIDE_ONLY_WHILE_RUNNING
         for widget in super().compose():
             if getattr(widget, "action", None) not in hidden:
                 yield widget
