@@ -131,3 +131,20 @@ def test_an_unknown_exercise_is_a_usage_error_before_the_app_starts():
                               python="python3", memory_limit=2**30, threads=1)
     with pytest.raises(UsageError, match="no exercise 'nope'"):
         run_app(args)
+
+
+def test_app_keys_never_shadow_the_editors_and_escape_destroys_nothing():
+    from textual.widgets import TextArea
+
+    from tutor.app.app import TutorApp
+
+    def keys(bindings) -> set[str]:
+        return {key.strip() for binding in bindings for key in binding.key.split(",")}
+
+    editor_keys = keys(TextArea.BINDINGS)
+    app_keys = keys(TutorApp.BINDINGS)
+    assert {"f6", "f7", "ctrl+a", "ctrl+e", "ctrl+k", "ctrl+u", "ctrl+w", "ctrl+z", "ctrl+y"} <= editor_keys
+    assert not app_keys & editor_keys
+    assert "escape" not in app_keys and "ctrl+b" not in app_keys  # SSH lag; tmux's prefix
+    for key in app_keys:  # F-keys or ctrl combinations only: what survives SSH and tmux
+        assert key.startswith(("f", "ctrl+")) and (key.startswith("ctrl+") or key[1:].isdigit()), key
