@@ -64,3 +64,15 @@ def test_a_large_result_comes_back_exactly_through_the_worker(every_check_sessio
         assert np.array_equal(record.values["big"].array, np.arange(4_000_000, dtype=np.float64))
         half = record.values["half"].array
         assert half.dtype == np.float32 and half[255] == 255.0 and half[257] == 256.0  # bf16 rounding
+
+
+def test_the_arena_keeps_working_as_results_grow():
+    """Regression: growing the worker's mapping once closed it before reading its size, and every
+    larger result silently fell back to the pipe."""
+    fd = arena.create()
+    worker, tutor = arena.Arena(fd), arena.Arena(fd)
+    for size in (1 << 20, 16 << 20, 64 << 20, 2 << 20):
+        data = np.arange(size // 4, dtype=np.float32)
+        (entry,) = worker.place([memoryview(data).cast("B")])
+        assert isinstance(entry, dict), f"{size} bytes went through the pipe"
+        assert np.array_equal(np.frombuffer(tutor.take(entry["arena"], entry["size"]), np.float32), data)

@@ -76,6 +76,7 @@ def measure_app(runs: int = 3) -> dict:
         "first_paint_ms": round(first_paint, 1),
         "first_paint_all_ms": [round(a["first_paint_ms"], 1) for a in apps],
         "peak_rss_mb": round(rss, 1),
+        "peak_rss_all_mb": [round(a["peak_rss_mb"], 1) for a in apps],
         "torch_in_ui_process": any(a["torch_in_ui_process"] for a in apps),
         "import_torch_ms": round(sorted(t[0] for t in torches)[runs // 2], 1),
         "import_torch_rss_mb": round(max(t[1] for t in torches), 1),

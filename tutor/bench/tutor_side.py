@@ -40,6 +40,7 @@ def open_session(device: str = "cpu") -> Session:
 
 def check_latency(session: Session, runs: dict[str, int]) -> dict:
     """End to end through Session.check, the call the app makes: run, check, verdict."""
+    session.pool().wait_spare()
     results = {}
     for key, exercise_id in WORKLOADS.items():
         exercise = session.exercise(exercise_id)
@@ -77,6 +78,7 @@ def transfer(session: Session, runs: int) -> dict:
     is new memory, as `x.clone()` would be); the copy into an already-touched buffer is shown too.
     """
     pool = session.pool()
+    pool.wait_spare()  # a spare still importing torch (after the recovery runs) would share the CPU
     results = {}
     for label, size in TRANSFER_SIZES.items():
         code = f"import torch\nx = torch.ones({size // 4})\n"

@@ -43,10 +43,11 @@ class Arena:
 
     def _mapping(self, size: int) -> mmap.mmap:
         if self._map is None or len(self._map) < size:
+            # Map what is needed (a worker's address space is limited), growing by doubling.
+            length = min(self.capacity, max(size, 2 * len(self._map) if self._map is not None else size))
             if self._map is not None:
                 self._map.close()
-            # Map what is needed (a worker's address space is limited), growing by doubling.
-            length = min(self.capacity, max(size, 2 * len(self._map) if self._map else size))
+                self._map = None
             self._map = mmap.mmap(self.fd, length)
         return self._map
 
