@@ -76,13 +76,14 @@ def render(results: dict) -> None:
     for kind, summary in results["recovery_ms"].items():
         recovery.add_row(kind, _figure(summary))
     console.print(recovery)
-    transfer = Table(title="result transfer", title_justify="left")
-    for column in ("size", "tutor latency ms", "tutor MB/s", "memcpy MB/s", "share"):
+    transfer = Table(title="result transfer (a result tensor brought back to the tutor)", title_justify="left")
+    for column in ("size", "run ms", "transfer ms", "tutor MB/s", "copy MB/s", "warm copy MB/s", "share"):
         transfer.add_column(column, justify="right")
     for label, row in results["transfer_mb_s"].items():
         share = row["tutor"]["mb_s"] / row["memcpy"]["mb_s"] if row["memcpy"]["mb_s"] else 0
-        transfer.add_row(label, f"{row['tutor']['latency_ms']:.3g}", f"{row['tutor']['mb_s']:.0f}",
-                         f"{row['memcpy']['mb_s']:.0f}", f"{share:.0%}")
+        transfer.add_row(label, f"{row['tutor']['latency_ms']:.3g}", f"{row['tutor']['transfer_ms']:.3g}",
+                         f"{row['tutor']['mb_s']:.0f}", f"{row['memcpy']['mb_s']:.0f}",
+                         f"{row['memcpy_warm']['mb_s']:.0f}", f"{share:.0%}")
     console.print(transfer)
     app = results["app"]
     if app.get("first_paint_ms") is not None:
