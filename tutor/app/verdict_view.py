@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tutor.checking.verdict import Mismatch, Verdict
-from tutor.cli.render import STATUS_STYLE, mismatch_table
+from tutor.cli.render import STATUS_STYLE, error_panel, mismatch_table, output_panels
 
 
 class MismatchView:
@@ -118,15 +118,7 @@ def verdict_renderable(verdict: Verdict, show_timing: bool = True,
                 break
     if verdict.error is not None and verdict.status in ("error", "crashed", "not_attempted", "timeout") \
             and not was_stopped(verdict):
-        lines = [*verdict.error.traceback, verdict.error.headline()]
         title = f"error (line {verdict.error.line} is marked)" if verdict.error.line else "error"
-        parts.append(Panel(Text("\n".join(lines), style="red"), title=title, title_align="left",
-                           border_style="red", expand=False))
-    for label, text, dropped in (("stdout", verdict.stdout, verdict.stdout_dropped),
-                                 ("stderr", verdict.stderr, verdict.stderr_dropped)):
-        if text.strip() or dropped:
-            body = text.rstrip("\n")
-            if dropped:
-                body += f"\n… {dropped:,} more bytes not shown"
-            parts.append(Panel(Text(body), title=label, title_align="left", border_style="dim", expand=False))
+        parts.append(error_panel(verdict, title))
+    parts += output_panels(verdict)
     return Group(*parts)

@@ -7,11 +7,13 @@ import json
 import sys
 from pathlib import Path
 
-from tutor.cli import EXIT_NOT_PASSED, EXIT_OK, EXIT_USAGE, UsageError
-from tutor.cli.common import console, errors, load_catalog, make_session, open_store
+from tutor.cli import EXIT_NOT_PASSED, EXIT_OK, UsageError
+from tutor.cli.common import console, load_catalog, make_session, open_store
 from tutor.cli.render import render_verdict
 from tutor.lessons.catalog import UnknownExercise
-from tutor.session import LessonBug, WorkerStartError
+from tutor.checking.verdict import Verdict
+from tutor.lessons.model import Exercise
+from tutor.session import LessonBug, Session, WorkerStartError
 
 MAX_CODE_BYTES = 1_000_000
 
@@ -40,6 +42,16 @@ def _read_file(path: Path) -> bytes:
         return handle.read(MAX_CODE_BYTES + 1)
 
 
+def check_or_fail(session: Session, exercise: Exercise, code: str) -> Verdict:
+    """A verdict, or a one-line usage error (exit 2) for a broken lesson or a worker that can't start."""
+    try:
+        return session.check(exercise, code)
+    except LessonBug as exc:
+        raise UsageError(f"lesson error: {exc}") from None
+    except WorkerStartError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def run_check(args: argparse.Namespace) -> int:
     code = read_code(args.file)
     catalog = load_catalog(args)
@@ -50,12 +62,7 @@ def run_check(args: argparse.Namespace) -> int:
     store = None if args.no_record else open_store()
     session = make_session(args, catalog, store)
     try:
-        verdict = session.check(exercise, code)
-    except LessonBug as exc:
-        errors.print(f"ptref-tutor: lesson error: {exc}", markup=False)
-        return EXIT_USAGE
-    except WorkerStartError as exc:
-        raise UsageError(str(exc)) from None
+        verdict = check_or_fail(session, exercise, code)
     finally:
         session.close()
         if store is not None:

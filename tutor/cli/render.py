@@ -66,9 +66,21 @@ def render_verdict(verdict: Verdict) -> RenderableType:
                                    border_style="dim", expand=False))
                 break
     if verdict.error is not None and verdict.status in ("error", "crashed", "not_attempted", "timeout"):
-        lines = [*verdict.error.traceback, verdict.error.headline()]
-        parts.append(Panel(Text("\n".join(lines), style="red"), title="error", title_align="left",
-                           border_style="red", expand=False))
+        parts.append(error_panel(verdict, "error"))
+    parts += output_panels(verdict)
+    return Group(*parts)
+
+
+def error_panel(verdict: Verdict, title: str) -> Panel:
+    """The learner's traceback lines and the exception, in red."""
+    lines = [*verdict.error.traceback, verdict.error.headline()]
+    return Panel(Text("\n".join(lines), style="red"), title=title, title_align="left", border_style="red",
+                 expand=False)
+
+
+def output_panels(verdict: Verdict) -> list[Panel]:
+    """What the code printed (stdout, stderr, and what its functions printed while checked)."""
+    panels = []
     for label, text, dropped in (("stdout", verdict.stdout, verdict.stdout_dropped),
                                  ("stderr", verdict.stderr, verdict.stderr_dropped),
                                  ("printed while the checks called your code", verdict.check_stdout, 0)):
@@ -76,5 +88,5 @@ def render_verdict(verdict: Verdict) -> RenderableType:
             body = text.rstrip("\n")
             if dropped:
                 body += f"\n… {dropped:,} more bytes not shown"
-            parts.append(Panel(Text(body), title=label, title_align="left", border_style="dim", expand=False))
-    return Group(*parts)
+            panels.append(Panel(Text(body), title=label, title_align="left", border_style="dim", expand=False))
+    return panels

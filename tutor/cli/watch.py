@@ -16,12 +16,11 @@ from typing import Iterator
 
 from rich.rule import Rule
 
-from tutor.cli import EXIT_NOT_PASSED, EXIT_OK, EXIT_USAGE, UsageError
-from tutor.cli.checking import read_code
+from tutor.cli import EXIT_NOT_PASSED, EXIT_OK, UsageError
+from tutor.cli.checking import check_or_fail, read_code
 from tutor.cli.common import console, errors, load_catalog, make_session, open_store
 from tutor.cli.render import render_verdict
 from tutor.lessons.catalog import UnknownExercise
-from tutor.session import LessonBug, WorkerStartError
 
 NETWORK_FILE_SYSTEMS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "sshfs", "fuse.sshfs", "9p", "afs", "ceph",
                         "glusterfs", "fuse.glusterfs", "lustre", "davfs", "fuse.rclone", "fuse.s3fs", "gpfs"}
@@ -174,13 +173,7 @@ def run_watch(args: argparse.Namespace) -> int:
             if store is not None:
                 store.save_draft(exercise.full_id, code)
             console.print(Rule(time.strftime("%H:%M:%S"), style="dim"))
-            try:
-                verdict = session.check(exercise, code)
-            except LessonBug as exc:
-                errors.print(f"ptref-tutor: lesson error: {exc}", markup=False)
-                return EXIT_USAGE
-            except WorkerStartError as exc:
-                raise UsageError(str(exc)) from None
+            verdict = check_or_fail(session, exercise, code)
             passed = verdict.passed
             console.print(render_verdict(verdict))
     except KeyboardInterrupt:
