@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.reactive import reactive
 from textual.widgets import TextArea
 
@@ -27,6 +28,22 @@ class CodeEditor(TextArea):
         # notify_style_update() drops that cache.
         self.notify_style_update()
         self.refresh()
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Run the editor's own key bindings (backspace, delete, arrows, ctrl+k...) at once.
+
+        Textual runs widget bindings only once the key has bubbled up to the app, while printable
+        keys are inserted right here: keys arriving in one burst (fast typing, a laggy SSH link,
+        tmux send-keys) were applied out of order, so "backspace x" could delete the x.
+        """
+        bindings = self._bindings.key_to_bindings.get(event.key)
+        if bindings and not self.read_only:
+            event.stop()
+            event.prevent_default()
+            self._restart_blink()
+            await self.run_action(bindings[0].action)
+            return
+        await super()._on_key(event)
 
     def set_code(self, code: str) -> None:
         """Replace the whole text as one undoable edit (ctrl+z brings the old text back)."""
