@@ -7,6 +7,7 @@ error. Bad input gets a one-line message, never a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -143,6 +144,19 @@ def resolve_globals(args: argparse.Namespace) -> argparse.Namespace:
     return args
 
 
+COMMANDS = {
+    "app": ("tutor.app.launch", "run_app"),
+    "progress": ("tutor.cli.progress", "run_progress"),
+    "reset": ("tutor.cli.progress", "run_reset"),
+    "watch": ("tutor.cli.watch", "run_watch"),
+    "list": ("tutor.cli.listing", "run_list"),
+    "check": ("tutor.cli.checking", "run_check"),
+    "lint": ("tutor.cli.lint", "run_lint"),
+    "doctor": ("tutor.cli.doctor", "run_doctor"),
+    "bench": ("tutor.cli.bench", "run_bench"),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -150,38 +164,12 @@ def main(argv: list[str] | None = None) -> int:
         resolve_globals(args)
         # Without a command: the app in a terminal, the lesson list when piped or redirected.
         command = args.command or ("app" if sys.stdin.isatty() and sys.stdout.isatty() else "list")
-        if command == "app":
-            from tutor.app.launch import run_app
-            return run_app(args)
-        if command == "progress":
-            from tutor.cli.progress import run_progress
-            return run_progress(args)
-        if command == "reset":
-            from tutor.cli.progress import run_reset
-            return run_reset(args)
-        if command == "watch":
-            from tutor.cli.watch import run_watch
-            return run_watch(args)
-        if command == "list":
-            from tutor.cli.listing import run_list
-            return run_list(args)
-        if command == "check":
-            from tutor.cli.checking import run_check
-            return run_check(args)
-        if command == "lint":
-            from tutor.cli.lint import run_lint
-            return run_lint(args)
-        if command == "doctor":
-            from tutor.cli.doctor import run_doctor
-            return run_doctor(args)
-        if command == "bench":
-            from tutor.cli.bench import run_bench
-            return run_bench(args)
-        parser.error(f"unknown command {command}")
+        module_name, function_name = COMMANDS[command]
+        # Imported on demand, so that `ptref-tutor list` never pays for importing Textual.
+        return getattr(importlib.import_module(module_name), function_name)(args)
     except UsageError as exc:
         print(f"ptref-tutor: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("ptref-tutor: interrupted", file=sys.stderr)
         return 130
-    return EXIT_OK
