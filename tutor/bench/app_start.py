@@ -68,6 +68,7 @@ figures["torch_in_ui_process"] = "torch" in sys.modules
 print("FIGURES " + json.dumps(figures))
 """
 
+# The yardstick, run in its own process: the tutor's process never imports torch.
 IMPORT_TORCH = PEAK_RSS + r"""
 import resource, sys, time
 started = float(sys.argv[1])

@@ -12,6 +12,7 @@ import sys
 
 from tutor.bench.stats import summarise, time_ms
 
+# Programs for other processes (a Jupyter kernel, a fresh interpreter): this module never imports torch.
 PRELUDE = """
 import torch
 torch.set_num_threads(1)
