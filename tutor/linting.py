@@ -21,7 +21,6 @@ class ExerciseReport:
     problems: list[str] = field(default_factory=list)
     solution_passes: bool = False
     starter_fails: bool = False
-    solution_ms: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -40,9 +39,8 @@ def lint_exercise(session: Session, exercise: Exercise) -> ExerciseReport:
     except LessonBug as exc:
         report.problems.append(f"{where}: {exc}")
         return report
-    report.solution_ms = reference.elapsed_ms
     try:
-        expected = session._expected_values(exercise, session._pool_for(exercise)[0])
+        expected = session.expected_values(exercise)
         own = judge(exercise, exercise.solution, reference, reference, expected, session.device)
     except LessonBug as exc:
         report.problems.append(f"{where}: {exc}")

@@ -124,7 +124,7 @@ class Session:
         try:
             pool, device = self._pool_for(exercise)
             reference = self.reference(exercise)
-            expected = self._expected_values(exercise, pool)
+            expected = self.expected_values(exercise)
             exchange = pool.request(run_request(exercise, code), timeout=exercise.timeout, cancel=token)
         finally:
             with self._lock:
@@ -169,7 +169,9 @@ class Session:
         except (LessonBug, WorkerStartError):
             pass  # reported when the learner runs the check
 
-    def _expected_values(self, exercise: Exercise, pool: WorkerPool) -> dict[int, object]:
+    def expected_values(self, exercise: Exercise) -> dict[int, object]:
+        """The fixed values of the exercise's `expected` checks, by check index (loaded once)."""
+        pool, _ = self._pool_for(exercise)
         values = {}
         for index, check in enumerate(exercise.checks):
             if not isinstance(check, ExpectedCheck):

@@ -23,9 +23,7 @@ class RunRecord:
     stderr: Captured = field(default_factory=Captured)
     exit_description: str = ""
     elapsed_ms: float = 0.0
-    exec_ms: float | None = None
     check_stdout: str = ""  # printed by the learner's code while the checks called it
-    recycled: list[str] = field(default_factory=list)
 
     @classmethod
     def from_exchange(cls, exchange: Exchange) -> "RunRecord":
@@ -33,7 +31,6 @@ class RunRecord:
         record = cls(
             outcome="ok", stdout=exchange.stdout, stderr=exchange.stderr,
             exit_description=exchange.exit_description, elapsed_ms=exchange.elapsed_ms,
-            exec_ms=reply.get("exec_ms"), recycled=list(reply.get("recycle", [])),
             check_stdout=reply.get("check_stdout", ""),
         )
         if exchange.outcome != "reply":
