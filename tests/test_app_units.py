@@ -93,7 +93,7 @@ def test_an_error_names_the_marked_line_and_a_stop_is_not_a_timeout():
     text = render(Verdict("a/b", "error", "Your code raised NameError.", error=error, stdout="hi\n"))
     assert "line 2 is marked" in text and "NameError: name 'q' is not defined" in text
     assert "stdout" in text and "hi" in text
-    stopped = render(Verdict("a/b", "timeout", "Timed out.", notes=("cancelled",)))
+    stopped = render(Verdict("a/b", "stopped", "You stopped the run after 1.0 s."))
     assert "■ Stopped" in stopped and "Timed out" not in stopped
 
 

@@ -131,7 +131,7 @@ class Session:
                 self._running.discard(token)
         learner = RunRecord.from_exchange(exchange)
         verdict = judge(exercise, code, learner, reference, expected, device)
-        if record and self.store is not None and "cancelled" not in verdict.notes:
+        if record and self.store is not None and verdict.status != "stopped":
             self.store.record_attempt(exercise.full_id, verdict.status, verdict.duration_ms, device, code)
         return verdict
 

@@ -67,7 +67,7 @@ def _cells(values: list[str], marks: list[bool], style: str) -> list[Text]:
 
 
 def was_stopped(verdict: Verdict) -> bool:
-    return "cancelled" in verdict.notes
+    return verdict.status == "stopped"
 
 
 def headline(verdict: Verdict, show_timing: bool) -> Text:

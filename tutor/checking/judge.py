@@ -59,13 +59,12 @@ _NOT_ATTEMPTED = "Not attempted yet: replace the `...` placeholder (or the # TOD
 
 def _stopped(exercise: Exercise, learner: RunRecord, base: dict) -> Verdict:
     if learner.outcome == "cancelled":
-        summary = f"You stopped the run after {learner.elapsed_ms / 1000:.1f} s."
-    else:
-        summary = (f"Timed out: your code did not finish within {exercise.timeout:g} s and was stopped. "
-                   "Look for a loop that never ends, or work far larger than the exercise needs.")
+        summary = f"You stopped the run after {learner.elapsed_ms / 1000:.1f} s; nothing was recorded."
+        return Verdict(status="stopped", summary=summary, **base)
+    summary = (f"Timed out: your code did not finish within {exercise.timeout:g} s and was stopped. "
+               "Look for a loop that never ends, or work far larger than the exercise needs.")
     error = _error_info(learner.error) if learner.error else None
-    return Verdict(status="timeout", summary=summary, error=error,
-                   notes=("cancelled",) if learner.outcome == "cancelled" else (), **base)
+    return Verdict(status="timeout", summary=summary, error=error, **base)
 
 
 _FAULT_HEADER = re.compile(r"Fatal Python error: .*", re.S)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
-Status = Literal["passed", "failed", "not_attempted", "error", "timeout", "crashed"]
-STATUSES: tuple[Status, ...] = ("passed", "failed", "not_attempted", "error", "timeout", "crashed")
+Status = Literal["passed", "failed", "not_attempted", "error", "timeout", "stopped", "crashed"]
+STATUSES: tuple[Status, ...] = ("passed", "failed", "not_attempted", "error", "timeout", "stopped", "crashed")
 
 STATUS_WORDS: dict[str, str] = {
     "passed": "Passed",
@@ -14,6 +14,7 @@ STATUS_WORDS: dict[str, str] = {
     "not_attempted": "Not attempted",
     "error": "Error",
     "timeout": "Timed out",
+    "stopped": "Stopped",
     "crashed": "Crashed",
 }
 
@@ -87,7 +88,6 @@ class Verdict:
     error: ErrorInfo | None = None
     duration_ms: float = 0.0
     device: str = "cpu"
-    notes: tuple[str, ...] = field(default_factory=tuple)
     check_stdout: str = ""  # what the learner's functions printed while the checks called them
 
     @property
@@ -113,5 +113,4 @@ class Verdict:
             "error": self.error.to_json() if self.error else None,
             "duration_ms": round(self.duration_ms, 3),
             "device": self.device,
-            "notes": list(self.notes),
         }

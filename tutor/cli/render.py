@@ -15,6 +15,7 @@ STATUS_STYLE = {
     "not_attempted": ("…", "bold yellow"),
     "error": ("✘", "bold red"),
     "timeout": ("⏱", "bold magenta"),
+    "stopped": ("■", "bold yellow"),
     "crashed": ("✘", "bold magenta"),
 }
 

@@ -36,8 +36,7 @@ class Results(VerticalScroll, can_focus=True):
         self.set_class(True, "-running")
 
     def show_verdict(self, verdict: Verdict, show_timing: bool, next_title: str | None) -> None:
-        state = verdict.status if "cancelled" not in verdict.notes else "stopped"
-        self._set(verdict_renderable(verdict, show_timing, next_title), state)
+        self._set(verdict_renderable(verdict, show_timing, next_title), verdict.status)
 
     def show_failure(self, title: str, reason: str) -> None:
         text = Text(f"✘ {title}\n", style="bold red")
