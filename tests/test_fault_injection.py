@@ -35,7 +35,7 @@ def session(tmp_path_factory):
     store = ProgressStore(tmp_path_factory.mktemp("store") / "progress.db")
     with Session(Catalog.load([FAULTS]), SessionConfig(spare=True, memory_limit=1024**3), store=store) as session:
         session.ready()
-        session.reference("faults/double")
+        session.reference(session.catalog.exercise("faults/double"))
         session.pool().wait_spare()
         yield session
     store.close()
@@ -62,7 +62,7 @@ def kill_and_wait(pid: int | None) -> None:
 
 def check(session: Session, code: str, record: bool = False):
     started = time.monotonic()
-    verdict = session.check("faults/double", code, record=record)
+    verdict = session.check(session.catalog.exercise("faults/double"), code, record=record)
     elapsed = time.monotonic() - started
     assert elapsed < NO_HANG, f"a run took {elapsed:.1f} s"
     return verdict

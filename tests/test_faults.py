@@ -25,14 +25,14 @@ def session():
     catalog = Catalog.load([FAULTS])
     with Session(catalog, SessionConfig(spare=True, memory_limit=1024**3)) as session:
         session.ready()
-        session.reference("faults/double")
-        session.reference("faults/double-with-processes")  # starts the processes-allowed worker
+        session.reference(session.catalog.exercise("faults/double"))
+        session.reference(session.catalog.exercise("faults/double-with-processes"))  # starts the processes-allowed worker
         yield session
 
 
 def run(session, code, exercise="faults/double"):
     started = time.perf_counter()
-    verdict = session.check(exercise, code, record=False)
+    verdict = session.check(session.catalog.exercise(exercise), code, record=False)
     return verdict, time.perf_counter() - started
 
 
@@ -163,7 +163,7 @@ def test_monkeypatched_torch_does_not_leak(session):
 
 def test_fifty_timeouts_in_a_row_then_a_pass_at_normal_speed(session):
     """Interrupting a pure-Python loop keeps the worker; the next answer is as fast as ever."""
-    exercise = session.exercise("faults/double")
+    exercise = session.catalog.exercise("faults/double")
     short = dataclasses.replace(exercise, timeout=0.05)
     for _ in range(50):
         verdict = session.check(short, "while True:\n    pass\n", record=False)

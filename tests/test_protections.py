@@ -16,6 +16,8 @@ import pytest
 from tutor.cli.doctor import describe_protections
 from tutor.lessons import Catalog
 from tutor.sandbox.client import WorkerProcess, WorkerSpec
+from tutor.sandbox.record import RunRecord
+from tutor.sandbox.runspec import Outcome, Probe, RunRequest
 from tutor.sandbox.worker import landlock, seccomp
 from tutor.session import Session, SessionConfig
 
@@ -51,13 +53,13 @@ needs_landlock = pytest.mark.skipif(_landlock_missing() is not None, reason=f"La
 @pytest.fixture(scope="module")
 def session():
     with Session(Catalog.load([FAULTS]), SessionConfig(spare=False)) as session:
-        session.reference("faults/double")
-        session.reference("faults/double-with-processes")
+        session.reference(session.catalog.exercise("faults/double"))
+        session.reference(session.catalog.exercise("faults/double-with-processes"))
         yield session
 
 
 def run(session, code, exercise="faults/double"):
-    return session.check(exercise, code, record=False)
+    return session.check(session.catalog.exercise(exercise), code, record=False)
 
 
 def refused(verdict, words):
@@ -284,9 +286,9 @@ def _start(tmp_path, patch: str | None = None, **env) -> WorkerProcess:
 
 
 def _works(worker: WorkerProcess) -> bool:
-    exchange = worker.request({"op": "run", "code": "import torch\nz = torch.ones(2) * 2\n", "collect": ["z"]},
-                              timeout=30)
-    return exchange.outcome == "reply" and exchange.reply["status"] == "ok"
+    request = RunRequest(code="import torch\nz = torch.ones(2) * 2\n", probes=(Probe(0, "value", "z"),))
+    record = RunRecord.from_exchange(worker.request(request.to_wire(), timeout=30))
+    return record.outcome is Outcome.OK and record.result(0).value.array.tolist() == [2.0, 2.0]
 
 
 @needs_landlock
@@ -322,7 +324,8 @@ def test_protections_turned_off_by_the_user_say_so(tmp_path):
         report = worker.hello["protections"]
         assert report["files"] == report["network"] == "off: turned off by PTREF_SANDBOX_OFF"
         target = tmp_path / "allowed.txt"
-        exchange = worker.request({"op": "run", "code": f"open({str(target)!r}, 'w').write('x')\n"}, timeout=30)
-        assert exchange.reply["status"] == "ok" and target.exists()
+        request = RunRequest(code=f"open({str(target)!r}, 'w').write('x')\n")
+        record = RunRecord.from_exchange(worker.request(request.to_wire(), timeout=30))
+        assert record.outcome is Outcome.OK and target.exists()
     finally:
         worker.close()

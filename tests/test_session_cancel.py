@@ -19,7 +19,7 @@ def session():
     catalog = Catalog.load([FAULTS])
     with Session(catalog, SessionConfig(spare=True)) as session:
         session.ready()
-        session.reference("faults/double")
+        session.reference(session.catalog.exercise("faults/double"))
         yield session
 
 
@@ -27,7 +27,7 @@ def start_hang(session, token=None):
     """Start a hanging run in a thread; return (thread, results list)."""
     results = []
     thread = threading.Thread(target=lambda: results.append(
-        session.check("faults/double", HANG, record=False, cancel=token)))
+        session.check(session.catalog.exercise("faults/double"), HANG, record=False, cancel=token)))
     thread.start()
     deadline = time.monotonic() + 30
     while not session._running and time.monotonic() < deadline:  # the run has registered its token
@@ -50,7 +50,7 @@ def test_cancel_then_a_new_run_at_once_stops_the_old_and_runs_the_new(session):
     session.cancel()
     # Before per-run tokens, this check cleared the shared event: the hang was never cancelled and
     # ended as a timeout. (No timing asserted: recovery speed belongs to the fault tests.)
-    verdict = session.check("faults/double", CORRECT, record=False)
+    verdict = session.check(session.catalog.exercise("faults/double"), CORRECT, record=False)
     thread.join(timeout=30)
     assert results[0].status == "stopped"
     assert verdict.status == "passed"

@@ -9,6 +9,7 @@ import pytest
 from tutor.sandbox import arena
 from tutor.sandbox.protocol import ProtocolError, read_frame, write_frame
 from tutor.sandbox.record import RunRecord
+from tutor.sandbox.runspec import Outcome, Probe, RunRequest
 
 
 def roundtrip(header, buffers, use_arena=True):
@@ -58,11 +59,11 @@ def test_a_large_result_comes_back_exactly_through_the_worker(every_check_sessio
     pool = every_check_session.pool()
     code = "import torch\nbig = torch.arange(4_000_000, dtype=torch.float64)\nhalf = big.to(torch.bfloat16)\n"
     for _ in range(2):  # the second time reuses the arena's pages
-        record = RunRecord.from_exchange(pool.request({"op": "run", "code": code, "collect": ["big", "half"]},
-                                                      timeout=60))
-        assert record.outcome == "ok"
-        assert np.array_equal(record.values["big"].array, np.arange(4_000_000, dtype=np.float64))
-        half = record.values["half"].array
+        request = RunRequest(code=code, probes=(Probe(0, "value", "big"), Probe(1, "value", "half")))
+        record = RunRecord.from_exchange(pool.request(request.to_wire(), timeout=60))
+        assert record.outcome is Outcome.OK
+        assert np.array_equal(record.result(0).value.array, np.arange(4_000_000, dtype=np.float64))
+        half = record.result(1).value.array
         assert half.dtype == np.float32 and half[255] == 255.0 and half[257] == 256.0  # bf16 rounding
 
 

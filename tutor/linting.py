@@ -5,14 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tutor.checking.judge import judge
 from tutor.checking.static import has_placeholder
 from tutor.lessons.fences import python_blocks
 from tutor.lessons.model import Exercise, Lesson
-from tutor.sandbox.record import RunRecord
+from tutor.sandbox.runspec import Outcome
 from tutor.session import LessonBug, Session
-
-FENCE_TIMEOUT = 30.0
 
 
 @dataclass
@@ -35,21 +32,11 @@ def lint_exercise(session: Session, exercise: Exercise) -> ExerciseReport:
     if not has_placeholder(exercise.starter):
         report.problems.append(f"{where}: the starter has no `...` placeholder or `# TODO`")
     try:
-        reference = session.reference(exercise)
-    except LessonBug as exc:
-        report.problems.append(f"{where}: {exc}")
-        return report
-    try:
-        expected = session.expected_values(exercise)
-        own = judge(exercise, exercise.solution, reference, reference, expected, session.device)
-    except LessonBug as exc:
-        report.problems.append(f"{where}: {exc}")
-        return report
-    report.solution_passes = own.passed
-    if not own.passed:
-        failing = "; ".join(c.message for c in own.checks if not c.passed) or own.summary
-        report.problems.append(f"{where}: the solution does not pass its own checks: {failing}")
-    try:
+        own = session.solution_verdict(exercise)
+        report.solution_passes = own.passed
+        if not own.passed:
+            failing = "; ".join(c.message for c in own.checks if not c.passed) or own.summary
+            report.problems.append(f"{where}: the solution does not pass its own checks: {failing}")
         starter = session.check(exercise, exercise.starter, record=False)
     except LessonBug as exc:
         report.problems.append(f"{where}: {exc}")
@@ -57,18 +44,17 @@ def lint_exercise(session: Session, exercise: Exercise) -> ExerciseReport:
     report.starter_fails = not starter.passed
     if starter.passed:
         report.problems.append(f"{where}: the starter already passes every check")
-    for field_name, text in (("prompt", exercise.prompt),):
-        report.problems += _run_blocks(session, text, exercise.setup, exercise.pack_dir, f"{where}: {field_name}")
+    report.problems += _run_blocks(session, exercise.prompt, exercise.setup, exercise.lesson_dir,
+                                   f"{where}: prompt")
     return report
 
 
 def lint_explanation(session: Session, lesson: Lesson) -> list[str]:
-    pack_dir = lesson.source.parent if lesson.source else None
-    return _run_blocks(session, lesson.explanation, "", pack_dir,
+    return _run_blocks(session, lesson.explanation, "", lesson.lesson_dir,
                        f"{lesson.source}: lesson '{lesson.id}': explanation")
 
 
-def _run_blocks(session: Session, markdown: str, setup: str, pack_dir: Path | None, where: str) -> list[str]:
+def _run_blocks(session: Session, markdown: str, setup: str, lesson_dir: Path | None, where: str) -> list[str]:
     """Run a prose field's runnable ```python blocks in order, in one namespace, like a notebook."""
     blocks = [block for block in python_blocks(markdown) if block.runnable]
     if not blocks:
@@ -80,19 +66,14 @@ def _run_blocks(session: Session, markdown: str, setup: str, pack_dir: Path | No
         starts.append((line, block))
         line += block.code.count("\n")
     # Prose code sees what exercise code sees: `device`, and `lesson_dir` for the pack's data.
-    lesson_dir = str(pack_dir.resolve()) if pack_dir else None
-    exchange = session.pool().request({"op": "run", "setup": setup, "code": code, "seed": 0,
-                                       "lesson_dir": lesson_dir},
-                                      timeout=FENCE_TIMEOUT)
-    record = RunRecord.from_exchange(exchange)
-    if record.outcome == "ok":
+    record = session.run_snippet(code, setup, lesson_dir)
+    if record.outcome is Outcome.OK:
         return []
-    error = record.error or {}
-    failing_line = error.get("line") or 1
+    failing_line = (record.error.line if record.error else None) or 1
     block_line, offset = 0, 0
     for start, block in starts:
         if start <= failing_line:
             block_line, offset = block.line, start
-    detail = f"{error.get('type', record.outcome)}: {error.get('message', record.exit_description)}"
+    detail = record.error.headline() if record.error else f"{record.outcome.value}: {record.exit_description}"
     return [f"{where}: the ```python block at line {block_line} of the prose fails "
             f"(its line {failing_line - offset + 1}): {detail}"]

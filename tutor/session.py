@@ -21,29 +21,31 @@ from tutor.checking.judge import LessonBug, judge
 from tutor.checking.verdict import Verdict
 from tutor.lessons.catalog import Catalog
 from tutor.lessons.model import AssertCheck, Exercise, ExpectedCheck, FunctionCheck, TensorCheck
-from tutor.options import normalise_device
+from tutor.options import (DEFAULT_DEVICE, DEFAULT_GPU_MEMORY_FRACTION, DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS,
+                           normalise_device)
 from tutor.paths import package_root
 from tutor.progress.store import ProgressStore
 from tutor.sandbox.client import WorkerSpec, WorkerStartError
 from tutor.sandbox.pool import WorkerPool
+from tutor.sandbox.protocol import ProtocolError
 from tutor.sandbox.record import RunRecord
+from tutor.sandbox.runspec import LoadRequest, Outcome, Probe, RunRequest
 from tutor.sandbox.values import decode
 
-DEFAULT_MEMORY_LIMIT = 4 * 1024**3
-DEFAULT_GPU_MEMORY_FRACTION = 0.9  # of the device's memory, per CUDA worker (--gpu-memory-fraction)
 REFERENCE_TIMEOUT_FACTOR = 3.0
+SNIPPET_TIMEOUT = 30.0  # seconds for a prose block of a lesson
 
-__all__ = ["LessonBug", "Session", "SessionConfig", "WorkerStartError", "probe_devices"]
+__all__ = ["LessonBug", "Session", "SessionConfig", "WorkerStartError", "probe_devices", "request_for"]
 
 
 @dataclass(frozen=True)
 class SessionConfig:
-    device: str = "cpu"
+    device: str = DEFAULT_DEVICE
     python: str = sys.executable
     memory_limit: int = DEFAULT_MEMORY_LIMIT
-    threads: int = 1
-    spare: bool = True
-    cuda_memory_fraction: float | None = DEFAULT_GPU_MEMORY_FRACTION
+    threads: int = DEFAULT_THREADS
+    spare: bool = True  # keep a warm spare worker: recovery after a kill in milliseconds
+    gpu_memory_fraction: float | None = DEFAULT_GPU_MEMORY_FRACTION
 
 
 class Session:
@@ -72,7 +74,7 @@ class Session:
             if key not in self._pools:
                 spec = WorkerSpec(device=device, python=self.config.python, threads=self.config.threads,
                                   memory_limit=self.config.memory_limit,
-                                  cuda_memory_fraction=self.config.cuda_memory_fraction,
+                                  gpu_memory_fraction=self.config.gpu_memory_fraction,
                                   allow_processes=bool(processes))
                 listener = None
                 if self.on_worker_state is not None:
@@ -99,41 +101,51 @@ class Session:
                     self._pools.pop(key).close()
         self.start()
 
-    def _pool_for(self, exercise: Exercise) -> tuple[WorkerPool, str]:
-        device = "cpu" if exercise.device == "cpu" else self.device
+    def run_device(self, exercise: Exercise) -> str:
+        """The device the exercise runs on: the chosen one, or the CPU for a cpu-only exercise."""
+        return "cpu" if exercise.device == "cpu" else self.device
+
+    def _pool_for(self, exercise: Exercise) -> WorkerPool:
         # The reference solution runs under the same policy as the learner's code.
-        return self.pool(device, exercise.sandbox.processes), device
+        return self.pool(self.run_device(exercise), exercise.sandbox.processes)
 
     # -- checking ---------------------------------------------------------------------------------
-    def exercise(self, exercise: Exercise | str) -> Exercise:
-        return exercise if isinstance(exercise, Exercise) else self.catalog.exercise(exercise)
-
-    def check(self, exercise: Exercise | str, code: str, record: bool = True,
+    def check(self, exercise: Exercise, code: str, *, record: bool = True,
               cancel: threading.Event | None = None) -> Verdict:
         """Run `code` against the exercise and return the verdict (blocking; thread-safe).
 
         `cancel`, when given, stops this run once set (as `cancel()` stops every run in progress).
         Raises LessonBug when the exercise itself is broken, WorkerStartError when no worker can start.
         """
-        exercise = self.exercise(exercise)
+        reference = self.reference(exercise)
+        expected = self.expected_values(exercise)
+        learner = self.run(exercise, code, cancel=cancel)
+        verdict = judge(exercise, code, learner, reference, expected, self.run_device(exercise))
+        if record and self.store is not None and verdict.status != "stopped":
+            self.store.record_attempt(exercise.full_id, verdict.status, verdict.duration_ms, verdict.device, code)
+        return verdict
+
+    def run(self, exercise: Exercise, code: str, *, cancel: threading.Event | None = None,
+            timeout: float | None = None) -> RunRecord:
+        """Run `code` as the exercise's code (its setup, seed and checks' probes), unjudged."""
         # A token per run: one shared event cleared at the start of each check let a new run
         # un-cancel the run it was meant to replace.
         token = cancel if cancel is not None else threading.Event()
         with self._lock:
             self._running.add(token)
         try:
-            pool, device = self._pool_for(exercise)
-            reference = self.reference(exercise)
-            expected = self.expected_values(exercise)
-            exchange = pool.request(run_request(exercise, code), timeout=exercise.timeout, cancel=token)
+            exchange = self._pool_for(exercise).request(request_for(exercise, code).to_wire(),
+                                                        timeout=timeout or exercise.timeout, cancel=token)
         finally:
             with self._lock:
                 self._running.discard(token)
-        learner = RunRecord.from_exchange(exchange)
-        verdict = judge(exercise, code, learner, reference, expected, device)
-        if record and self.store is not None and verdict.status != "stopped":
-            self.store.record_attempt(exercise.full_id, verdict.status, verdict.duration_ms, device, code)
-        return verdict
+        return RunRecord.from_exchange(exchange)
+
+    def run_snippet(self, code: str, setup: str = "", lesson_dir: Path | None = None,
+                    timeout: float = SNIPPET_TIMEOUT) -> RunRecord:
+        """Run code outside any exercise (a lesson's prose blocks) on the current device."""
+        request = RunRequest(code=code, setup=setup, lesson_dir=str(lesson_dir.resolve()) if lesson_dir else None)
+        return RunRecord.from_exchange(self.pool().request(request.to_wire(), timeout=timeout))
 
     def cancel(self) -> None:
         """Stop every run in progress (SIGINT, then SIGKILL); their verdicts say they were stopped."""
@@ -141,28 +153,30 @@ class Session:
             for token in self._running:
                 token.set()
 
-    def reference(self, exercise: Exercise | str) -> RunRecord:
+    def reference(self, exercise: Exercise) -> RunRecord:
         """The solution's results on this exercise's device, run once and cached."""
-        exercise = self.exercise(exercise)
-        pool, device = self._pool_for(exercise)
+        device = self.run_device(exercise)
         key = (exercise.full_id, exercise.fingerprint(), device)
         with self._lock:
             cached = self._references.get(key)
         if cached is not None:
             return cached
-        exchange = pool.request(run_request(exercise, exercise.solution),
-                                timeout=exercise.timeout * REFERENCE_TIMEOUT_FACTOR)
-        record = RunRecord.from_exchange(exchange)
-        if record.outcome != "ok":
-            detail = record.error.get("message") if record.error else record.exit_description
-            kind = record.error.get("type") if record.error else record.outcome
+        record = self.run(exercise, exercise.solution, timeout=exercise.timeout * REFERENCE_TIMEOUT_FACTOR)
+        if record.outcome is not Outcome.OK:
+            detail = record.error.headline() if record.error else f"{record.outcome.value}: {record.exit_description}"
             where = "setup" if record.phase == "setup" else "reference solution"
-            raise LessonBug(f"{exercise.full_id}: the {where} failed ({record.outcome}): {kind}: {detail}")
+            raise LessonBug(f"{exercise.full_id}: the {where} failed ({record.outcome.value}): {detail}")
         with self._lock:
             self._references[key] = record
         return record
 
-    def prepare(self, exercise: Exercise | str) -> None:
+    def solution_verdict(self, exercise: Exercise) -> Verdict:
+        """The reference solution judged by the exercise's own checks (lint: it must pass)."""
+        reference = self.reference(exercise)
+        return judge(exercise, exercise.solution, reference, reference, self.expected_values(exercise),
+                     self.run_device(exercise))
+
+    def prepare(self, exercise: Exercise) -> None:
         """Compute the reference ahead of the learner's first run (call from a background thread)."""
         try:
             self.reference(exercise)
@@ -171,7 +185,7 @@ class Session:
 
     def expected_values(self, exercise: Exercise) -> dict[int, object]:
         """The fixed values of the exercise's `expected` checks, by check index (loaded once)."""
-        pool, _ = self._pool_for(exercise)
+        pool = self._pool_for(exercise)
         values = {}
         for index, check in enumerate(exercise.checks):
             if not isinstance(check, ExpectedCheck):
@@ -180,7 +194,7 @@ class Session:
             with self._lock:
                 if key not in self._expected:
                     try:
-                        self._expected[key] = expected_value(check, exercise.pack_dir,
+                        self._expected[key] = expected_value(check, exercise.lesson_dir,
                                                              lambda path, name: self._load_pt(pool, path, name))
                     except ExpectedFileError as exc:
                         raise LessonBug(f"{exercise.full_id}: check {index + 1}: {exc}") from None
@@ -189,11 +203,15 @@ class Session:
 
     @staticmethod
     def _load_pt(pool: WorkerPool, path: Path, key: str | None) -> object:
-        exchange = pool.request({"op": "load", "path": str(path), "key": key}, timeout=60)
-        reply = exchange.reply
-        if exchange.outcome != "reply" or not reply.get("ok"):
-            raise ExpectedFileError(reply.get("error") or exchange.exit_description or "could not load")
-        return decode(reply["value"], exchange.buffers)
+        exchange = pool.request(LoadRequest(str(path), key).to_wire(), timeout=60)
+        reply = exchange.reply if exchange.ended is None and isinstance(exchange.reply, dict) else {}
+        if reply.get("ok") is not True:
+            error = reply.get("error")
+            raise ExpectedFileError(error if isinstance(error, str) else exchange.exit_description or "could not load")
+        try:
+            return decode(reply.get("value"), exchange.buffers)
+        except (ProtocolError, KeyError, TypeError, ValueError) as exc:
+            raise ExpectedFileError(f"the worker sent back an unreadable tensor ({exc})") from None
 
     def close(self) -> None:
         with self._lock:
@@ -208,19 +226,20 @@ class Session:
         self.close()
 
 
-def run_request(exercise: Exercise, code: str) -> dict:
-    """The worker request that runs `code` and gathers what the exercise's checks need."""
-    return {
-        "op": "run",
-        "setup": exercise.setup,
-        "code": code,
-        "seed": exercise.seed,
-        "lesson_dir": exercise.lesson_dir,
-        "collect": sorted({c.name for c in exercise.checks if isinstance(c, (TensorCheck, ExpectedCheck))}),
-        "asserts": [c.expr for c in exercise.checks if isinstance(c, AssertCheck)],
-        "functions": [{"name": c.name, "args": list(c.args), "repeat": c.repeat}
-                      for c in exercise.checks if isinstance(c, FunctionCheck)],
-    }
+def request_for(exercise: Exercise, code: str) -> RunRequest:
+    """The run of `code` as the exercise's code, with a probe for each check that needs the
+    namespace the code leaves behind, keyed by the check's index."""
+    probes = []
+    for index, check in enumerate(exercise.checks):
+        if isinstance(check, (TensorCheck, ExpectedCheck)):
+            probes.append(Probe(index, "value", check.name))
+        elif isinstance(check, AssertCheck):
+            probes.append(Probe(index, "assert", check.expr))
+        elif isinstance(check, FunctionCheck):
+            probes.append(Probe(index, "function", check.name, args=check.args, repeat=check.repeat))
+    lesson_dir = str(exercise.lesson_dir) if exercise.lesson_dir else None
+    return RunRequest(code=code, setup=exercise.setup, seed=exercise.seed, lesson_dir=lesson_dir,
+                      probes=tuple(probes))
 
 
 _probe_cache: dict[str, dict] = {}

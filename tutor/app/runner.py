@@ -70,7 +70,7 @@ class RunnerMixin(_Base):
     def check_in_background(self, run_id: int, full_id: str, code: str, token: threading.Event) -> None:
         started = time.perf_counter()
         try:
-            verdict = self.session.check(full_id, code, cancel=token)
+            verdict = self.session.check(self.catalog.exercise(full_id), code, cancel=token)
         except LessonBug as exc:
             self.post_message(RunFailed(run_id, full_id, str(exc), "lesson"))
         except WorkerStartError as exc:

@@ -109,7 +109,7 @@ def cuda_figures() -> dict:
     session = tutor_side.open_session(device="cuda")
     try:
         start_ms = (time.perf_counter() - started) * 1000
-        exercise = session.exercise("bench/one-line")
+        exercise = session.catalog.exercise("bench/one-line")
         session.check(exercise, exercise.solution, record=False)
         latency = summarise(time_ms(lambda: session.check(exercise, exercise.solution, record=False), 100))
     finally:

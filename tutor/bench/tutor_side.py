@@ -14,6 +14,7 @@ import numpy as np
 from tutor.bench.stats import summarise, time_ms
 from tutor.lessons.catalog import Catalog
 from tutor.sandbox.record import RunRecord
+from tutor.sandbox.runspec import Outcome, Probe, RunRequest
 from tutor.session import Session, SessionConfig
 
 PACK = Path(__file__).parent / "pack"
@@ -43,7 +44,7 @@ def check_latency(session: Session, runs: dict[str, int]) -> dict:
     session.pool().wait_spare()
     results = {}
     for key, exercise_id in WORKLOADS.items():
-        exercise = session.exercise(exercise_id)
+        exercise = session.catalog.exercise(exercise_id)
         verdict = session.check(exercise, exercise.solution, record=False)  # warm: reference cached
         if not verdict.passed:
             raise RuntimeError(f"benchmark exercise {exercise_id} did not pass: {verdict.summary}")
@@ -54,7 +55,7 @@ def check_latency(session: Session, runs: dict[str, int]) -> dict:
 
 def recovery(session: Session, runs: int) -> dict:
     """From the kill of a worker (timeout, or death by crash) to the next verdict being back."""
-    exercise = session.exercise("bench/one-line")
+    exercise = session.catalog.exercise("bench/one-line")
     short = dataclasses.replace(exercise, timeout=0.2)
     figures: dict[str, list[float]] = {"timeout": [], "crash": []}
     for _ in range(runs):
@@ -82,13 +83,13 @@ def transfer(session: Session, runs: int) -> dict:
     results = {}
     for label, size in TRANSFER_SIZES.items():
         code = f"import torch\nx = torch.ones({size // 4})\n"
-        bare = {"op": "run", "code": code, "seed": 0}
-        fetch = dict(bare, collect=["x"])
+        bare = RunRequest(code=code)
+        fetch = RunRequest(code=code, probes=(Probe(0, "value", "x"),))
 
-        def run(header: dict) -> None:
-            record = RunRecord.from_exchange(pool.request(header, timeout=60))
-            if record.outcome != "ok":
-                raise RuntimeError(f"transfer run failed: {record.outcome}")
+        def run(request: RunRequest) -> None:
+            record = RunRecord.from_exchange(pool.request(request.to_wire(), timeout=60))
+            if record.outcome is not Outcome.OK:
+                raise RuntimeError(f"transfer run failed: {record.outcome.value}")
 
         run(fetch)
         run(bare)

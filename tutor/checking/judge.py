@@ -10,6 +10,7 @@ from tutor.checking.verdict import CheckResult, ErrorInfo, Verdict
 from tutor.lessons.model import (AssertCheck, Check, Exercise, ExpectedCheck, FunctionCheck, OutputCheck,
                                  StaticCheck, TensorCheck)
 from tutor.sandbox.record import RunRecord
+from tutor.sandbox.runspec import ErrorReport, Outcome, ProbeResult
 from tutor.sandbox.values import TensorValue
 
 LEARNER_FILE = "<your code>"
@@ -24,11 +25,11 @@ def judge(exercise: Exercise, code: str, learner: RunRecord, reference: RunRecor
     base = dict(exercise=exercise.full_id, stdout=learner.stdout.text, stderr=learner.stderr.text,
                 stdout_dropped=learner.stdout.dropped, stderr_dropped=learner.stderr.dropped,
                 duration_ms=learner.elapsed_ms, device=device, check_stdout=learner.check_stdout)
-    if learner.outcome in ("timeout", "cancelled"):
+    if learner.outcome in (Outcome.TIMEOUT, Outcome.STOPPED):
         return _stopped(exercise, learner, base)
-    if learner.outcome == "crashed":
+    if learner.outcome is Outcome.CRASHED:
         return _crashed(learner, base)
-    if learner.outcome == "error":
+    if learner.outcome is Outcome.ERROR:
         if learner.phase == "setup":
             raise LessonBug(f"{exercise.full_id}: the exercise's setup failed: {_headline(learner.error)}")
         error = _error_info(learner.error)
@@ -40,8 +41,7 @@ def judge(exercise: Exercise, code: str, learner: RunRecord, reference: RunRecor
                        checks=statics, error=error, **base)
     if reference is None:
         raise LessonBug(f"{exercise.full_id}: no reference results")
-    positions = kind_positions(exercise.checks)
-    results = tuple(_run_check(check, positions[index], index, code, learner, reference, expected)
+    results = tuple(_run_check(check, index, code, learner, reference, expected)
                     for index, check in enumerate(exercise.checks))
     failed = [result for result in results if not result.passed]
     if not failed:
@@ -58,7 +58,7 @@ _NOT_ATTEMPTED = "Not attempted yet: replace the `...` placeholder (or the # TOD
 
 
 def _stopped(exercise: Exercise, learner: RunRecord, base: dict) -> Verdict:
-    if learner.outcome == "cancelled":
+    if learner.outcome is Outcome.STOPPED:
         summary = f"You stopped the run after {learner.elapsed_ms / 1000:.1f} s; nothing was recorded."
         return Verdict(status="stopped", summary=summary, **base)
     summary = (f"Timed out: your code did not finish within {exercise.timeout:g} s and was stopped. "
@@ -89,57 +89,45 @@ def _crashed(learner: RunRecord, base: dict) -> Verdict:
     return Verdict(status="crashed", summary=summary, error=error, **base)
 
 
-def _headline(error: dict | None) -> str:
-    if not error:
-        return "unknown error"
-    return f"{error.get('type')}: {error.get('message')}"
+def _headline(error: ErrorReport | None) -> str:
+    return error.headline() if error is not None else "unknown error"
 
 
-def _error_info(error: dict | None) -> ErrorInfo:
-    error = error or {}
-    return ErrorInfo(type=error.get("type", "Error"), message=error.get("message", ""),
-                     traceback=tuple(error.get("traceback", ())), line=error.get("line"))
+def _error_info(error: ErrorReport | None) -> ErrorInfo:
+    if error is None:
+        return ErrorInfo(type="Error", message="")
+    return ErrorInfo(type=error.type, message=error.message, traceback=error.traceback, line=error.line)
 
 
-def kind_positions(checks: tuple[Check, ...]) -> list[int]:
-    """Assert and function checks travel to the worker as lists of their own: each one's place there."""
-    counters: dict[type, int] = {}
-    positions = []
-    for check in checks:
-        positions.append(counters.get(type(check), 0))
-        counters[type(check)] = positions[-1] + 1
-    return positions
-
-
-def _run_check(check: Check, position: int, index: int, code: str, learner: RunRecord,
-               reference: RunRecord, expected: dict[int, object]) -> CheckResult:
+def _run_check(check: Check, index: int, code: str, learner: RunRecord, reference: RunRecord,
+               expected: dict[int, object]) -> CheckResult:
     if isinstance(check, StaticCheck):
         return run_static_check(check, code)
     if isinstance(check, OutputCheck):
         return _output(check, learner)
     if isinstance(check, AssertCheck):
-        return _assert(check, learner, position)
+        return _assert(check, learner.result(index))
     if isinstance(check, FunctionCheck):
-        return _function(check, learner, reference, position)
+        return _function(check, learner.result(index), reference.result(index))
     if isinstance(check, TensorCheck):
-        if check.name not in reference.values:
+        want = reference.result(index)
+        if want is None or want.missing:
             raise LessonBug(f"the reference solution does not define `{check.name}`")
         options = Options(check.rtol, check.atol, check.dtype, check.device, check.requires_grad, check.grad)
-        return _value_check(check, learner, reference.values[check.name], options)
+        return _value_check(check, learner.result(index), want.value, options)
     if isinstance(check, ExpectedCheck):
-        want = expected[index]
         options = Options(check.rtol, check.atol, dtype=check.dtype is not None or check.file is not None,
                           device=False, requires_grad=False)
-        return _value_check(check, learner, want, options)
+        return _value_check(check, learner.result(index), expected[index], options)
     raise TypeError(f"unknown check {check!r}")
 
 
-def _value_check(check: TensorCheck | ExpectedCheck, learner: RunRecord, want: object,
+def _value_check(check: TensorCheck | ExpectedCheck, found: ProbeResult | None, want: object,
                  options: Options) -> CheckResult:
     name = check.name
-    if name in learner.missing or name not in learner.values:
+    if found is None or found.missing:
         return _fail(check, f"You haven't defined `{name}` yet.")
-    got = learner.values[name]
+    got = found.value
     if (isinstance(check, ExpectedCheck) and check.dtype is None and isinstance(want, TensorValue)
             and want.shape == () and not isinstance(got, TensorValue)):
         want = want.array[()].item()  # a bare scalar literal accepts a Python number too
@@ -163,44 +151,43 @@ def _output(check: OutputCheck, learner: RunRecord) -> CheckResult:
     return CheckResult("output", check.pattern, False, f"{message} {printed}")
 
 
-def _assert(check: AssertCheck, learner: RunRecord, position: int) -> CheckResult:
-    result = learner.asserts[position] if position < len(learner.asserts) else {"ok": False}
-    if result.get("ok"):
+def _assert(check: AssertCheck, result: ProbeResult | None) -> CheckResult:
+    if result is not None and result.passed:
         return CheckResult("assert", check.expr, True)
     message = check.message or f"This should be true: `{check.expr}`."
-    if result.get("error"):
-        message += f" (checking it raised {result['error']})"
+    if result is not None and result.error:
+        message += f" (checking it raised {result.error})"
     return CheckResult("assert", check.expr, False, message)
 
 
-def _function(check: FunctionCheck, learner: RunRecord, reference: RunRecord, position: int) -> CheckResult:
-    want = reference.functions[position] if position < len(reference.functions) else {"error": "missing"}
-    if want.get("error"):
-        raise LessonBug(f"the reference function `{check.name}` failed: {want['error']}")
-    got = learner.functions[position] if position < len(learner.functions) else {"error": "missing"}
-    if got.get("missing"):
+def _function(check: FunctionCheck, got: ProbeResult | None, want: ProbeResult | None) -> CheckResult:
+    if want is None or want.missing or want.error:
+        reason = want.error if want is not None and want.error else "it is not defined"
+        raise LessonBug(f"the reference function `{check.name}` failed: {reason}")
+    if got is None or got.missing:
         return _fail(check, f"You haven't defined `{check.name}` yet.")
-    if got.get("error"):
-        return _fail(check, got["error"])
+    if got.error:
+        return _fail(check, got.error)
     options = Options(check.rtol, check.atol)
     failures = []
-    for want_case, got_case in zip(want["cases"], got["cases"]):
-        if want_case.get("error"):
-            raise LessonBug(f"the reference `{check.name}` raised on {want_case['args']}: "
-                            f"{_headline(want_case['error'])}")
-        call = f"{check.name}{_call_args(got_case['args'])}"
-        if got_case.get("error"):
-            error = got_case["error"]
-            failures.append((got_case.get("size", 0), f"`{call}` raised {error['type']}: {error['message']}", None))
+    for want_case, got_case in zip(want.cases, got.cases):
+        if want_case.error is not None:
+            raise LessonBug(f"the reference `{check.name}` raised on {want_case.args}: {want_case.error.headline()}")
+        call = f"{check.name}{_call_args(got_case.args)}"
+        if got_case.error is not None:
+            failures.append((got_case.size, f"`{call}` raised {got_case.error.headline()}", None))
             continue
-        outcome = compare("result", want_case["value"], got_case["value"], options)
+        outcome = compare("result", want_case.value, got_case.value, options)
         if not outcome.ok:
-            failures.append((got_case.get("size", 0), f"for `{call}`: {outcome.message}", outcome.mismatch))
+            failures.append((got_case.size, f"for `{call}`: {outcome.message}", outcome.mismatch))
+    if len(got.cases) != len(want.cases):
+        failures.append((0, f"`{check.name}` was called {len(want.cases)} times, but only "
+                            f"{len(got.cases)} calls came back", None))
     if not failures:
         return CheckResult("function", check.name, True)
     failures.sort(key=lambda failure: failure[0])
     _, message, mismatch = failures[0]
-    total = len(want["cases"])
+    total = len(want.cases)
     prefix = f"Wrong for {len(failures)} of {total} inputs; the smallest failing one: " if total > 1 else ""
     return _fail(check, prefix + message, mismatch)
 

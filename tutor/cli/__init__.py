@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from tutor import __version__
-from tutor.options import normalise_device, parse_size
+from tutor.options import (DEFAULT_DEVICE, DEFAULT_GPU_MEMORY_FRACTION, DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS,
+                           normalise_device, parse_size)
 
 EXIT_OK, EXIT_NOT_PASSED, EXIT_USAGE = 0, 1, 2
 
@@ -67,9 +68,9 @@ def _fraction(text: str) -> float:
     return value
 
 
-GLOBAL_DEFAULTS = {"lessons": [], "device": "cpu", "python": sys.executable,
-                   "memory_limit": 4 * 1024**3, "threads": 1,
-                   "gpu_memory_fraction": 0.9}  # as tutor.session.DEFAULT_GPU_MEMORY_FRACTION
+GLOBAL_DEFAULTS = {"lessons": [], "device": DEFAULT_DEVICE, "python": sys.executable,
+                   "memory_limit": DEFAULT_MEMORY_LIMIT, "threads": DEFAULT_THREADS,
+                   "gpu_memory_fraction": DEFAULT_GPU_MEMORY_FRACTION}
 
 
 def _global_options(parser: argparse.ArgumentParser) -> None:
@@ -82,11 +83,13 @@ def _global_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--python", type=_python, metavar="PATH", default=argparse.SUPPRESS,
                        help="interpreter the PyTorch worker runs in (default: this one)")
     group.add_argument("--memory-limit", type=_size, metavar="SIZE", default=argparse.SUPPRESS,
-                       help="memory a CPU worker's code may use, e.g. 2G (default 4G)")
+                       help="memory a CPU worker's code may use, e.g. 2G "
+                            f"(default {DEFAULT_MEMORY_LIMIT // 1024**3}G)")
     group.add_argument("--threads", type=int, metavar="N", default=argparse.SUPPRESS,
-                       help="torch threads in the worker (default 1: fastest for tutoring-sized work)")
+                       help=f"torch threads in the worker (default {DEFAULT_THREADS}: fastest for tutoring-sized work)")
     group.add_argument("--gpu-memory-fraction", type=_fraction, metavar="F", default=argparse.SUPPRESS,
-                       help="share of a CUDA device's memory the worker may use (default 0.9); "
+                       help="share of a CUDA device's memory the worker may use "
+                            f"(default {DEFAULT_GPU_MEMORY_FRACTION}); "
                             "past it, a run ends with a friendly out-of-GPU-memory error")
 
 

@@ -44,7 +44,7 @@ def open_store() -> ProgressStore | None:
 def session_config(args: argparse.Namespace, spare: bool) -> SessionConfig:
     return SessionConfig(device=args.device, python=args.python, memory_limit=args.memory_limit,
                          threads=args.threads, spare=spare,
-                         cuda_memory_fraction=getattr(args, "gpu_memory_fraction", 0.9))
+                         gpu_memory_fraction=args.gpu_memory_fraction)
 
 
 def make_session(args: argparse.Namespace, catalog: Catalog, store: ProgressStore | None,

@@ -128,14 +128,11 @@ class Exercise:
     def full_id(self) -> str:
         return f"{self.lesson_id}/{self.id}"
 
-    @property
-    def pack_dir(self) -> Path | None:
-        return self.source.parent if self.source else None
-
     @cached_property
-    def lesson_dir(self) -> str | None:
-        """The absolute folder of the lesson file, as exercise code sees it (resolved once)."""
-        return str(self.source.parent.resolve()) if self.source else None
+    def lesson_dir(self) -> Path | None:
+        """The absolute folder of the lesson file (resolved once): where its data files are, and
+        what exercise code sees as `lesson_dir` (the code runs in a scratch folder elsewhere)."""
+        return self.source.parent.resolve() if self.source else None
 
     @cached_property
     def _fingerprint(self) -> str:
@@ -163,6 +160,11 @@ class Lesson:
     exercises: tuple[Exercise, ...]
     order: float | None = None
     source: Path | None = None
+
+    @cached_property
+    def lesson_dir(self) -> Path | None:
+        """The absolute folder of the lesson file (its prose blocks see it as `lesson_dir`)."""
+        return self.source.parent.resolve() if self.source else None
 
     def sort_key(self) -> tuple:
         name = self.source.name if self.source else self.id

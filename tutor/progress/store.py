@@ -252,10 +252,6 @@ class ProgressStore:
                                                 f["seconds"], f["last"])
         return result
 
-    def status(self, exercise: str) -> str:
-        progress = self.summary().get(exercise)
-        return progress.status if progress else "not_started"
-
     def reset(self, exercise: str | None = None) -> None:
         """Forget one exercise (or, with None, everything)."""
         tables = ("attempts", "drafts", "draft_history", "hints", "reveals", "time_spent")

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from tutor.paths import package_root
 from tutor.sandbox import arena
 from tutor.sandbox.capture import Captured, OutputCapture, enlarge_pipe
+from tutor.options import DEFAULT_MEMORY_LIMIT
 from tutor.sandbox.protocol import SCRATCH_PREFIX, ProtocolError, read_frame, write_frame
+from tutor.sandbox.runspec import Outcome
 
 # PR_SET_PDEATHSIG fires when the *thread* that forked the worker ends, so every worker is
 # started from this one long-lived thread rather than from whichever thread asked.
@@ -33,10 +35,10 @@ class WorkerSpec:
     device: str = "cpu"
     python: str = sys.executable
     threads: int = 1
-    memory_limit: int = 4 * 1024**3  # bytes of address space beyond torch's own; CPU workers only
+    memory_limit: int = DEFAULT_MEMORY_LIMIT  # bytes of address space beyond torch's own; CPU workers only
     file_size_limit: int = 256 * 1024**2
     open_files: int = 1024
-    cuda_memory_fraction: float | None = None
+    gpu_memory_fraction: float | None = None  # CUDA workers: share of the device's memory
     output_cap: int = 64 * 1024
     extra_env: tuple[tuple[str, str], ...] = ()
     # The sandbox policy. A worker's seccomp filter can never be loosened, so exercises that may
@@ -57,10 +59,11 @@ class WorkerStartError(RuntimeError):
 
 @dataclass
 class Exchange:
-    """How one request ended, as seen from the tutor."""
+    """How one request ended, as seen from the tutor: the worker's reply, and whether the tutor
+    ended the request itself (timeout, stopped by the learner, or the worker died)."""
 
-    outcome: str  # "reply" | "timeout" | "crashed" | "cancelled"
-    reply: dict = field(default_factory=dict)
+    ended: Outcome | None = None  # None: the worker replied on its own
+    reply: dict | None = None  # the reply's header, when one arrived (also after an interrupt)
     buffers: list = field(default_factory=list)
     stdout: Captured = field(default_factory=Captured)
     stderr: Captured = field(default_factory=Captured)
@@ -98,7 +101,7 @@ class WorkerProcess:
             "device": self.spec.device, "threads": self.spec.threads, "marker": self.marker,
             "memory_limit": self.spec.memory_limit, "file_size_limit": self.spec.file_size_limit,
             "open_files": self.spec.open_files, "scratch": self.scratch,
-            "cuda_memory_fraction": self.spec.cuda_memory_fraction,
+            "gpu_memory_fraction": self.spec.gpu_memory_fraction,
             "sandbox": {"processes": self.spec.allow_processes},
         }
         try:
@@ -192,8 +195,8 @@ class WorkerProcess:
             except (BrokenPipeError, OSError):
                 return self._died(started)
             deadline = None if timeout is None else started + timeout
-            outcome = self._wait(deadline, cancel)
-            if outcome == "readable":
+            waited = self._wait(deadline, cancel)
+            if waited == "readable":
                 try:
                     reply, reply_buffers = read_frame(self.ctl_in, self.arena)
                 except ProtocolError:
@@ -201,35 +204,33 @@ class WorkerProcess:
                 if self.arena is not None:
                     self.arena.release_if_large()
                 stdout, stderr = self.capture.next_run(timeout=2.0)
-                elapsed = (time.perf_counter() - started) * 1000
-                if reply.get("status") == "interrupted":
-                    kind = "cancelled" if cancel is not None and cancel.is_set() else "timeout"
-                    return Exchange(kind, reply, reply_buffers, stdout, stderr, elapsed_ms=elapsed)
-                return Exchange("reply", reply, reply_buffers, stdout, stderr, elapsed_ms=elapsed)
-            if outcome == "dead":
+                return Exchange(None, reply, reply_buffers, stdout, stderr,
+                                elapsed_ms=(time.perf_counter() - started) * 1000)
+            if waited == "dead":
                 return self._died(started)
-            # Timed out or cancelled: SIGINT first (a Python loop stops at once), then SIGKILL.
+            # Timed out or stopped: SIGINT first (a Python loop stops at once), then SIGKILL.
+            ended = Outcome.STOPPED if waited == "stopped" else Outcome.TIMEOUT
             self.interrupt()
             if self._wait(time.perf_counter() + self.GRACE_AFTER_INTERRUPT, None) == "readable":
                 try:
                     reply, reply_buffers = read_frame(self.ctl_in, self.arena)
                     stdout, stderr = self.capture.next_run(timeout=1.0)
-                    if reply.get("status") != "interrupted":  # it finished just in time
-                        outcome = "reply"
-                    return Exchange(outcome, reply, reply_buffers, stdout, stderr,
+                    # A reply that is not the interrupted one: it finished just in time.
+                    finished = reply.get("outcome") != Outcome.STOPPED.value
+                    return Exchange(None if finished else ended, reply, reply_buffers, stdout, stderr,
                                     elapsed_ms=(time.perf_counter() - started) * 1000)
                 except ProtocolError:
                     pass
             stdout, stderr = self._kill_and_collect()
-            return Exchange(outcome, {}, [], stdout, stderr, "killed after it did not stop",
+            return Exchange(ended, None, [], stdout, stderr, "killed after it did not stop",
                             (time.perf_counter() - started) * 1000)
 
     def _wait(self, deadline: float | None, cancel: threading.Event | None) -> str:
-        """'readable', 'dead', 'timeout' or 'cancelled'. Polls the cancel event every 20 ms."""
+        """'readable', 'dead', 'timeout' or 'stopped'. Polls the cancel event every 20 ms."""
         while True:
             now = time.perf_counter()
             if cancel is not None and cancel.is_set():
-                return "cancelled"
+                return "stopped"
             if deadline is not None and now >= deadline:
                 return "timeout"
             wait = 0.02 if cancel is not None else 0.25
@@ -249,7 +250,7 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:
             pass
         stdout, stderr = self._kill_and_collect()
-        return Exchange("crashed", {}, [], stdout, stderr, describe_exit(process.returncode),
+        return Exchange(Outcome.CRASHED, None, [], stdout, stderr, describe_exit(process.returncode),
                         (time.perf_counter() - started) * 1000)
 
     # -- stopping -------------------------------------------------------------------------------

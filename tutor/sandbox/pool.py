@@ -18,7 +18,7 @@ StateListener = Callable[[str], None]
 class WorkerPool:
     def __init__(self, spec: WorkerSpec, spare: bool = True, on_state: StateListener | None = None) -> None:
         self.spec = spec
-        self.keep_spare = spare
+        self.spare = spare
         self.on_state = on_state
         self._active: WorkerProcess | None = None
         self._spare: WorkerProcess | None = None
@@ -46,7 +46,7 @@ class WorkerPool:
                     spare = None
                 self._active = spare or WorkerProcess(self.spec)
                 self._set_state("starting")
-            if self.keep_spare and self._spare is None:
+            if self.spare and self._spare is None:
                 self._spare = WorkerProcess(self.spec)
 
     def _take_spare(self) -> WorkerProcess | None:
@@ -92,7 +92,7 @@ class WorkerPool:
                     worker = self._active
             self._set_state("running")
             exchange = worker.request(header, buffers, timeout=timeout, cancel=cancel)
-            if worker.dead or exchange.reply.get("recycle"):
+            if worker.dead or (exchange.reply or {}).get("recycle"):
                 self.recycle(worker)
             else:
                 self._set_state("ready")
@@ -111,11 +111,6 @@ class WorkerPool:
         if old is not None:
             old.kill()
             self.last_kill_at = old.killed_at
-
-    def interrupt(self) -> None:
-        with self._lock:
-            if self._active is not None and self._active.hello is not None:
-                self._active.interrupt()
 
     def close(self) -> None:
         with self._lock:

@@ -1,4 +1,4 @@
-"""One finished run, decoded: what the checks need from the worker's reply."""
+"""One finished run as the tutor sees it: the outcome, the decoded results, what it printed."""
 
 from __future__ import annotations
 
@@ -7,18 +7,16 @@ from dataclasses import dataclass, field
 from tutor.sandbox.capture import Captured
 from tutor.sandbox.client import Exchange
 from tutor.sandbox.protocol import ProtocolError
+from tutor.sandbox.runspec import CallCase, ErrorReport, Outcome, ProbeResult, RunReply
 from tutor.sandbox.values import decode
 
 
 @dataclass
 class RunRecord:
-    outcome: str  # "ok" | "error" | "timeout" | "crashed" | "cancelled"
+    outcome: Outcome
     phase: str | None = None  # where an error happened: "setup", "code" or "checks"
-    error: dict | None = None
-    values: dict[str, object] = field(default_factory=dict)
-    missing: set[str] = field(default_factory=set)
-    asserts: list[dict] = field(default_factory=list)
-    functions: list[dict] = field(default_factory=list)
+    error: ErrorReport | None = None
+    results: dict[int, ProbeResult] = field(default_factory=dict)  # by check index, values decoded
     stdout: Captured = field(default_factory=Captured)
     stderr: Captured = field(default_factory=Captured)
     exit_description: str = ""
@@ -27,39 +25,42 @@ class RunRecord:
 
     @classmethod
     def from_exchange(cls, exchange: Exchange) -> "RunRecord":
-        reply = exchange.reply
-        record = cls(
-            outcome="ok", stdout=exchange.stdout, stderr=exchange.stderr,
-            exit_description=exchange.exit_description, elapsed_ms=exchange.elapsed_ms,
-            check_stdout=reply.get("check_stdout", ""),
-        )
-        if exchange.outcome != "reply":
-            record.outcome = exchange.outcome
-            record.error = reply.get("error")
-            return record
-        if reply.get("status") == "error":
-            record.outcome = "error"
-            record.phase = reply.get("phase")
-            record.error = reply.get("error")
-            return record
+        record = cls(outcome=Outcome.CRASHED, stdout=exchange.stdout, stderr=exchange.stderr,
+                     exit_description=exchange.exit_description, elapsed_ms=exchange.elapsed_ms)
         try:
-            record.values = {name: decode(node, exchange.buffers) for name, node in reply.get("values", {}).items()}
-            record.missing = set(reply.get("missing", []))
-            record.asserts = list(reply.get("asserts", []))
-            record.functions = [_decode_function(item, exchange.buffers) for item in reply.get("functions", [])]
-        except (ProtocolError, KeyError, TypeError, ValueError) as exc:
-            record.outcome = "crashed"
-            record.exit_description = f"the worker sent a malformed reply ({exc})"
+            reply = RunReply.from_wire(exchange.reply) if exchange.reply is not None else None
+            if reply is not None:
+                record.results = {result.index: _decoded(result, exchange.buffers) for result in reply.results}
+        except (ProtocolError, KeyError, TypeError, ValueError, RecursionError) as exc:
+            record.exit_description = f"the worker sent a malformed reply ({_short(exc)})"
+            return record
+        if reply is not None:
+            record.outcome, record.phase, record.error = reply.outcome, reply.phase, reply.error
+            record.check_stdout = reply.check_stdout
+        if exchange.ended is not None:  # the tutor ended it: that is the outcome, whatever it said
+            record.outcome = exchange.ended
+            record.results = {}
+        elif reply is not None and reply.outcome is Outcome.STOPPED:
+            # Interrupted, but not by the tutor (the learner's code sent itself SIGINT): an error.
+            record.outcome = Outcome.ERROR
+            record.phase = record.phase or "code"
         return record
 
+    def result(self, index: int) -> ProbeResult | None:
+        return self.results.get(index)
 
-def _decode_function(item: dict, buffers: list) -> dict:
-    decoded = dict(item)
-    cases = []
-    for case in item.get("cases", []):
-        case = dict(case)
-        if "value" in case:
-            case["value"] = decode(case["value"], buffers)
-        cases.append(case)
-    decoded["cases"] = cases
-    return decoded
+
+def _decoded(result: ProbeResult, buffers: list) -> ProbeResult:
+    if result.value is not None:
+        return ProbeResult(result.index, value=decode(result.value, buffers))
+    if result.cases:
+        cases = tuple(case if case.error is not None else
+                      CallCase(case.args, case.args_index, case.repeat, case.size, value=decode(case.value, buffers))
+                      for case in result.cases)
+        return ProbeResult(result.index, error=result.error, cases=cases)
+    return result
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from tutor.sandbox.arena import Arena
-from tutor.sandbox.protocol import ChannelClosed, read_frame, write_frame
+from tutor.sandbox.protocol import ChannelClosed, ProtocolError, read_frame, write_frame
+from tutor.sandbox.runspec import LoadRequest, Probe, RunRequest
 from tutor.sandbox.worker import oslimits, protect
 
 
@@ -66,17 +67,20 @@ class Worker:
             except ChannelClosed:
                 return 0
             op = request.get("op")
-            if op == "run":
-                reply, out_buffers = self.runner.run(request)
-            elif op == "load":
-                reply, out_buffers = self._load(request)
-            elif op == "ping":
-                reply, out_buffers = {"op": "pong"}, []
-            elif op == "exit":
+            if op == "exit":
                 return 0
-            else:
-                reply, out_buffers = {"op": "error", "error": f"unknown op {op!r}"}, []
-            reply["id"] = request.get("id")
+            try:
+                if op == RunRequest.OP:
+                    result, out_buffers = self.runner.run(RunRequest.from_wire(request))
+                    reply = result.to_wire()
+                elif op == LoadRequest.OP:
+                    reply, out_buffers = self._load(LoadRequest.from_wire(request))
+                elif op == "ping":
+                    reply, out_buffers = {"op": "pong"}, []
+                else:
+                    reply, out_buffers = {"op": "error", "error": f"unknown op {op!r}"}, []
+            except ProtocolError as exc:
+                reply, out_buffers = {"op": "error", "error": str(exc)}, []
             self._reply(reply, out_buffers)
 
     def _start_up(self) -> dict:
@@ -93,7 +97,7 @@ class Worker:
             torch.set_num_interop_threads(1)
         except RuntimeError:
             pass
-        fraction = self.config.get("cuda_memory_fraction")
+        fraction = self.config.get("gpu_memory_fraction")
         device = _open_device(torch, self.config["device"], fraction)
         # Warm the paths a first run takes, so its latency is the learner's, not ours.
         (torch.ones(4, 4, device=device, requires_grad=True) @ torch.ones(4, 4, device=device)).sum().backward()
@@ -125,16 +129,16 @@ class Worker:
             "protections": protections, "policy": {"processes": policy.processes}, "protect_ms": protect_ms,
         }
 
-    def _load(self, request: dict) -> tuple[dict, list]:
+    def _load(self, request: LoadRequest) -> tuple[dict, list]:
         """Load a .pt tensor file of a lesson pack (weights_only: never unpickle arbitrary objects)."""
         import torch
 
         from tutor.sandbox.worker.encode import Encoder
 
         try:
-            value = torch.load(request["path"], map_location="cpu", weights_only=True)
-            if request.get("key") is not None:
-                value = value[request["key"]]
+            value = torch.load(request.path, map_location="cpu", weights_only=True)
+            if request.key is not None:
+                value = value[request.key]
         except Exception as exc:
             return {"op": "loaded", "ok": False, "error": f"{type(exc).__name__}: {exc}"}, []
         encoder = Encoder()
@@ -160,12 +164,12 @@ class Worker:
         os.dup2(self.saved_stderr, 2)
 
 
-_WARM_UP = {
-    "op": "run", "seed": 0, "setup": "import torch",
-    "code": "x = torch.ones(3, requires_grad=True)\ny = (x * 2).sum()\ny.backward()\ndef f(a):\n    return a + 1\n",
-    "collect": ["x", "y"], "asserts": ["x.grad is not None"],
-    "functions": [{"name": "f", "args": ["(torch.randn(2),)"], "repeat": 1}],
-}
+_WARM_UP = RunRequest(
+    setup="import torch",
+    code="x = torch.ones(3, requires_grad=True)\ny = (x * 2).sum()\ny.backward()\ndef f(a):\n    return a + 1\n",
+    probes=(Probe(0, "value", "x"), Probe(1, "value", "y"), Probe(2, "assert", "x.grad is not None"),
+            Probe(3, "function", "f", args=("(torch.randn(2),)",))),
+)
 
 
 class DeviceUnavailable(RuntimeError):

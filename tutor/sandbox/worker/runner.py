@@ -7,7 +7,6 @@ import io
 import linecache
 import shutil
 import signal
-import time
 import traceback
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import torch
 
 from tutor.sandbox.protocol import SCRATCH_PREFIX
+from tutor.sandbox.runspec import CallCase, ErrorReport, Outcome, Probe, ProbeResult, RunReply, RunRequest
 from tutor.sandbox.worker import oslimits
 from tutor.sandbox.worker.encode import Encoder, short_repr
 from tutor.sandbox.worker.refusals import Refusals
@@ -65,108 +65,49 @@ class Runner:
         self.refusals: Refusals | None = None  # set once the sandbox is on (after the warm-up)
         signal.signal(signal.SIGINT, self.interrupts._handler)
 
-    def run(self, request: dict) -> tuple[dict, list]:
+    def run(self, request: RunRequest) -> tuple[RunReply, list]:
         self.interrupts.start_run()
         self._clean_scratch()
-        seed = int(request.get("seed", 0))
-        self.state.reset(seed)
-        code = request.get("code", "")
-        setup = request.get("setup", "")
-        _register_source(LEARNER_FILE, code)
-        _register_source(SETUP_FILE, setup)
+        self.state.reset(request.seed)
+        _register_source(LEARNER_FILE, request.code)
+        _register_source(SETUP_FILE, request.setup)
         namespace = {"__name__": "__main__", "__builtins__": builtins, "device": self.device}
-        if request.get("lesson_dir"):
-            namespace["lesson_dir"] = Path(request["lesson_dir"])  # the pack's own data files
+        if request.lesson_dir:
+            namespace["lesson_dir"] = Path(request.lesson_dir)  # the pack's own data files
         encoder = Encoder()
-        reply: dict = {"op": "result", "status": "ok", "recycle": []}
-        phase = "setup"
-        started = time.perf_counter()
+        outcome, phase, error = Outcome.OK, "setup", None
+        results: tuple[ProbeResult, ...] = ()
+        check_stdout = ""
+        recycle: list[str] = []
         try:
             with self.interrupts.learner_code():
-                if setup:
-                    exec(compile(setup, SETUP_FILE, "exec", dont_inherit=True), namespace)
+                if request.setup:
+                    exec(compile(request.setup, SETUP_FILE, "exec", dont_inherit=True), namespace)
                 args_namespace = {**_args_builtins(), **namespace}
                 phase = "code"
-                exec(compile(code, LEARNER_FILE, "exec", dont_inherit=True), namespace)
+                exec(compile(request.code, LEARNER_FILE, "exec", dont_inherit=True), namespace)
                 self._synchronize()
-                reply["exec_ms"] = (time.perf_counter() - started) * 1000
                 phase = "checks"
                 # What the learner's functions print while the checks call them is not what their
                 # code printed: keep it apart, so `output` checks and the stdout pane see only the latter.
-                with redirect_stdout(io.StringIO()) as check_output:
-                    reply["values"], reply["missing"] = self._collect(request.get("collect", []), namespace,
-                                                                      encoder)
-                    reply["asserts"] = [self._assert(expr, namespace) for expr in request.get("asserts", [])]
-                    reply["functions"] = [self._function(spec, namespace, args_namespace, seed, encoder)
-                                          for spec in request.get("functions", [])]
+                with redirect_stdout(io.StringIO()) as printed:
+                    probing = _Probing(namespace, args_namespace, request.seed, encoder, self.refusals)
+                    results = tuple(probing.run(probe) for probe in request.probes)
                     self._synchronize()
-                reply["check_stdout"] = check_output.getvalue()[:_CHECK_OUTPUT_CAP]
+                check_stdout = printed.getvalue()[:_CHECK_OUTPUT_CAP]
         except KeyboardInterrupt as exc:
-            if self.interrupts.fired:
-                reply["status"] = "interrupted"
-                reply["error"] = describe_error(exc, code, self.refusals)
-            else:
-                reply.update(status="error", phase=phase, error=describe_error(exc, code, self.refusals))
+            outcome = Outcome.STOPPED if self.interrupts.fired else Outcome.ERROR
+            error = describe_error(exc, request.code, self.refusals)
         except BaseException as exc:  # SystemExit included: the learner's sys.exit must not end us
-            reply.update(status="error", phase=phase, error=describe_error(exc, code, self.refusals))
+            outcome, error = Outcome.ERROR, describe_error(exc, request.code, self.refusals)
             if _is_memory_error(exc):
-                reply["recycle"].append("out of GPU memory" if _is_gpu_memory_error(exc) else "out of memory")
+                recycle.append("out of GPU memory" if _is_gpu_memory_error(exc) else "out of memory")
             if _is_cuda_error(exc):
-                reply["recycle"].append("a CUDA error")
-        reply["run_ms"] = (time.perf_counter() - started) * 1000
-        reply["recycle"] += self._aftermath()
+                recycle.append("a CUDA error")
+        recycle += self._aftermath()
+        reply = RunReply(outcome=outcome, phase=phase if outcome is Outcome.ERROR else None, error=error,
+                         results=results, check_stdout=check_stdout, recycle=tuple(recycle))
         return reply, encoder.buffers
-
-    def _collect(self, names: list[str], namespace: dict, encoder: Encoder) -> tuple[dict, list[str]]:
-        values, missing = {}, []
-        for name in names:
-            found, value = _resolve(namespace, name)
-            if not found:
-                missing.append(name)
-                continue
-            try:
-                values[name] = encoder.encode(value)
-            except Exception as exc:
-                values[name] = {"t": "object", "type": type(value).__name__, "repr": f"<could not read: {exc}>"}
-        return values, missing
-
-    def _assert(self, expr: str, namespace: dict) -> dict:
-        try:
-            outcome = eval(compile(expr, "<check>", "eval", dont_inherit=True), namespace)
-            return {"ok": bool(outcome)}
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:
-            return {"ok": False, "error": _one_line(exc)}
-
-    def _function(self, spec: dict, namespace: dict, args_namespace: dict, seed: int, encoder: Encoder) -> dict:
-        found, function = _resolve(namespace, spec["name"])
-        if not found:
-            return {"error": f"`{spec['name']}` is not defined", "missing": True}
-        if not callable(function):
-            return {"error": f"`{spec['name']}` should be a function, but it is {short_repr(function, 80)}"}
-        cases = []
-        for args_index, expression in enumerate(spec.get("args", [])):
-            for repeat_index in range(int(spec.get("repeat", 1))):
-                seed_everything(case_seed(seed, args_index, repeat_index))
-                try:
-                    args = eval(compile(expression, "<args>", "eval", dont_inherit=True), dict(args_namespace))
-                except KeyboardInterrupt:
-                    raise
-                except BaseException as exc:
-                    return {"error": f"args[{args_index + 1}] could not be built: {_one_line(exc)}",
-                            "lesson_error": True}
-                args = args if isinstance(args, tuple) else (args,)
-                case = {"args": describe_args(args), "args_index": args_index, "repeat": repeat_index,
-                        "size": _total_size(args)}
-                try:
-                    case["value"] = encoder.encode(function(*args))
-                except KeyboardInterrupt:
-                    raise
-                except BaseException as exc:
-                    case["error"] = describe_error(exc, None, self.refusals)
-                cases.append(case)
-        return {"cases": cases}
 
     def _synchronize(self) -> None:
         if self.device.type == "cuda":
@@ -197,6 +138,79 @@ class Runner:
                     entry.unlink()
             except OSError:
                 pass
+
+
+
+class _Probing:
+    """Gathers what each check needs from the namespace the learner's code left behind."""
+
+    def __init__(self, namespace: dict, args_namespace: dict, seed: int, encoder: Encoder,
+                 refusals: Refusals | None) -> None:
+        self.namespace = namespace
+        self.args_namespace = args_namespace
+        self.seed = seed
+        self.encoder = encoder
+        self.refusals = refusals
+        self._encoded: dict[str, dict] = {}  # two checks of one variable send it once
+
+    def run(self, probe: Probe) -> ProbeResult:
+        if probe.kind == "value":
+            return self.value(probe)
+        if probe.kind == "assert":
+            return self.assertion(probe)
+        return self.function(probe)
+
+    def value(self, probe: Probe) -> ProbeResult:
+        found, value = _resolve(self.namespace, probe.target)
+        if not found:
+            return ProbeResult(probe.index, missing=True)
+        if probe.target not in self._encoded:
+            try:
+                self._encoded[probe.target] = self.encoder.encode(value)
+            except Exception as exc:
+                self._encoded[probe.target] = {"t": "object", "type": type(value).__name__,
+                                               "repr": f"<could not read: {exc}>"}
+        return ProbeResult(probe.index, value=self._encoded[probe.target])
+
+    def assertion(self, probe: Probe) -> ProbeResult:
+        try:
+            outcome = eval(compile(probe.target, "<check>", "eval", dont_inherit=True), self.namespace)
+            return ProbeResult(probe.index, passed=bool(outcome))
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            return ProbeResult(probe.index, error=_one_line(exc))
+
+    def function(self, probe: Probe) -> ProbeResult:
+        found, function = _resolve(self.namespace, probe.target)
+        if not found:
+            return ProbeResult(probe.index, missing=True)
+        if not callable(function):
+            return ProbeResult(probe.index,
+                               error=f"`{probe.target}` should be a function, but it is {short_repr(function, 80)}")
+        cases = []
+        for args_index, expression in enumerate(probe.args):
+            for repeat_index in range(probe.repeat):
+                seed_everything(case_seed(self.seed, args_index, repeat_index))
+                try:
+                    args = eval(compile(expression, "<args>", "eval", dont_inherit=True), dict(self.args_namespace))
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as exc:  # the lesson's expression: the reference run fails too
+                    return ProbeResult(probe.index, error=f"args[{args_index + 1}] could not be built: "
+                                                          f"{_one_line(exc)}")
+                args = args if isinstance(args, tuple) else (args,)
+                described, size = describe_args(args), _total_size(args)
+                try:
+                    value = self.encoder.encode(function(*args))
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as exc:
+                    cases.append(CallCase(described, args_index, repeat_index, size,
+                                          error=describe_error(exc, None, self.refusals)))
+                else:
+                    cases.append(CallCase(described, args_index, repeat_index, size, value=value))
+        return ProbeResult(probe.index, cases=tuple(cases))
 
 
 def _args_builtins() -> dict:
@@ -276,7 +290,7 @@ def _one_line(exc: BaseException) -> str:
     return text[-1] if text else type(exc).__name__
 
 
-def describe_error(exc: BaseException, code: str | None, refusals: Refusals | None = None) -> dict:
+def describe_error(exc: BaseException, code: str | None, refusals: Refusals | None = None) -> ErrorReport:
     """The exception as the learner should see it: their own frames only, and a friendly type."""
     frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
               if frame.filename in (LEARNER_FILE, SETUP_FILE)]
@@ -303,8 +317,8 @@ def describe_error(exc: BaseException, code: str | None, refusals: Refusals | No
                    f"(raise it with --memory-limit). Original error: {_first_line(message)}")
     elif refusals is not None and (explained := refusals.explain(exc)):
         message = f"{explained} (the system said: {_first_line(message)})"
-    return {"type": name, "message": message, "line": line,
-            "traceback": [text for part in lines for text in part.rstrip("\n").split("\n")]}
+    return ErrorReport(type=name, message=message, line=line,
+                       traceback=tuple(text for part in lines for text in part.rstrip("\n").split("\n")))
 
 
 def _first_line(text: str) -> str:

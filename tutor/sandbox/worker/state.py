@@ -40,10 +40,10 @@ def _watched() -> list[tuple[str, object]]:
 
 
 class GlobalState:
-    def __init__(self, threads: int, device: torch.device, cuda_memory_fraction: float | None = None) -> None:
+    def __init__(self, threads: int, device: torch.device, gpu_memory_fraction: float | None = None) -> None:
         self.threads = threads
         self.device = device
-        self.cuda_memory_fraction = cuda_memory_fraction
+        self.gpu_memory_fraction = gpu_memory_fraction
         self.take_snapshot()
         self.numpy_print = np.get_printoptions()
         self.numpy_err = np.geterr()
@@ -74,8 +74,8 @@ class GlobalState:
         torch.set_float32_matmul_precision("highest")
         torch.backends.cudnn.benchmark = False
         torch.backends.cudnn.deterministic = False
-        if self.cuda_memory_fraction:  # learner code can change it: it is a setting, not a limit
-            torch.cuda.set_per_process_memory_fraction(self.cuda_memory_fraction, self.device)
+        if self.gpu_memory_fraction:  # learner code can change it: it is a setting, not a limit
+            torch.cuda.set_per_process_memory_fraction(self.gpu_memory_fraction, self.device)
         np.set_printoptions(**self.numpy_print)
         np.seterr(**self.numpy_err)
         warnings.filters[:] = self.warning_filters

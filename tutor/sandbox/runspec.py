@@ -1,0 +1,306 @@
+"""A run as data: what the tutor asks a worker to do and what the worker answers.
+
+`RunRequest` is built by the session (for learner code, the reference solution and prose blocks)
+and read by the worker; `RunReply` is built by the worker and read by the tutor. `to_wire` and
+`from_wire` are the only places the wire shape is written down. The checks that need the learner's
+namespace travel as one ordered list of probes, each keyed by its check's index in the exercise,
+so a reply's results line up with the exercise's checks without any other ordering rule.
+
+A worker runs learner code in its own process, so a reply is read as hostile: `from_wire` checks
+every field's type and raises ProtocolError for anything malformed. Standard library only: the
+worker imports this module too, inside interpreters that may lack the tutor's dependencies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Literal
+
+from tutor.sandbox.protocol import ProtocolError
+
+ProbeKind = Literal["value", "assert", "function"]
+PROBE_KINDS: tuple[ProbeKind, ...] = ("value", "assert", "function")
+PHASES = ("setup", "code", "checks")
+MAX_TEXT = 256 * 1024  # any one string in a reply (messages, reprs, captured check output)
+MAX_ITEMS = 100_000  # any one list in a reply
+
+
+class Outcome(str, Enum):
+    """How a run ended, one name from the worker's reply through RunRecord to Verdict.status."""
+
+    OK = "ok"  # it ran to the end; the checks decide
+    ERROR = "error"  # the code (or setup) raised
+    TIMEOUT = "timeout"  # the watchdog stopped it at the exercise's timeout
+    STOPPED = "stopped"  # the learner stopped it
+    CRASHED = "crashed"  # the worker died, or answered something unreadable
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What the worker gathers for one check: a variable's value, an assertion, or calls of a
+    function on seeded inputs."""
+
+    index: int  # the check's position in the exercise
+    kind: ProbeKind
+    target: str  # a dotted name (value, function) or a Python expression (assert)
+    args: tuple[str, ...] = ()  # function: argument expressions, each called `repeat` times
+    repeat: int = 1
+
+    def to_wire(self) -> dict:
+        wire: dict = {"index": self.index, "kind": self.kind, "target": self.target}
+        if self.kind == "function":
+            wire.update(args=list(self.args), repeat=self.repeat)
+        return wire
+
+    @classmethod
+    def from_wire(cls, data: object) -> "Probe":
+        data = _mapping(data, "probe")
+        kind = _text(data, "kind")
+        if kind not in PROBE_KINDS:
+            raise ProtocolError(f"unknown probe kind {kind!r}")
+        return cls(index=_integer(data, "index"), kind=kind, target=_text(data, "target"),  # type: ignore[arg-type]
+                   args=tuple(_texts(data, "args", default=[])), repeat=_integer(data, "repeat", default=1))
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Run `setup`, then `code`, in a fresh namespace seeded with `seed`, then gather the probes."""
+
+    code: str
+    setup: str = ""
+    seed: int = 0
+    lesson_dir: str | None = None  # the pack's folder, seen by the code as `lesson_dir`
+    probes: tuple[Probe, ...] = ()
+
+    OP = "run"
+
+    def to_wire(self) -> dict:
+        return {"op": self.OP, "code": self.code, "setup": self.setup, "seed": self.seed,
+                "lesson_dir": self.lesson_dir, "probes": [probe.to_wire() for probe in self.probes]}
+
+    @classmethod
+    def from_wire(cls, data: object) -> "RunRequest":
+        data = _mapping(data, "run request")
+        probes = data.get("probes", [])
+        if not isinstance(probes, list):
+            raise ProtocolError("a run request's probes must be a list")
+        return cls(code=_text(data, "code", default=""), setup=_text(data, "setup", default=""),
+                   seed=_integer(data, "seed", default=0), lesson_dir=_optional_text(data, "lesson_dir"),
+                   probes=tuple(Probe.from_wire(probe) for probe in probes))
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    """Load a lesson pack's `.pt` tensor file in the worker (torch.load with weights_only)."""
+
+    path: str
+    key: str | None = None
+
+    OP = "load"
+
+    def to_wire(self) -> dict:
+        return {"op": self.OP, "path": self.path, "key": self.key}
+
+    @classmethod
+    def from_wire(cls, data: object) -> "LoadRequest":
+        data = _mapping(data, "load request")
+        return cls(path=_text(data, "path"), key=_optional_text(data, "key"))
+
+
+@dataclass(frozen=True)
+class ErrorReport:
+    """An exception as the learner should see it: only the learner's own traceback lines."""
+
+    type: str
+    message: str
+    line: int | None = None  # 1-based line in the learner's code
+    traceback: tuple[str, ...] = ()
+
+    def headline(self) -> str:
+        return f"{self.type}: {self.message}" if self.message else self.type
+
+    def to_wire(self) -> dict:
+        return {"type": self.type, "message": self.message, "line": self.line, "traceback": list(self.traceback)}
+
+    @classmethod
+    def from_wire(cls, data: object) -> "ErrorReport":
+        data = _mapping(data, "error")
+        line = data.get("line")
+        if line is not None and (not isinstance(line, int) or isinstance(line, bool)):
+            raise ProtocolError("an error's line must be a number")
+        return cls(type=_text(data, "type"), message=_text(data, "message", default=""), line=line,
+                   traceback=tuple(_texts(data, "traceback", default=[])))
+
+
+@dataclass(frozen=True)
+class CallCase:
+    """One call of a learner's (or the solution's) function in a function probe."""
+
+    args: str  # the arguments, described for a message
+    args_index: int
+    repeat: int
+    size: int  # elements in the arguments: the smallest failing case is shown
+    value: Any = None  # an encoded value node (decoded by the tutor)
+    error: ErrorReport | None = None
+
+    def to_wire(self) -> dict:
+        wire: dict = {"args": self.args, "args_index": self.args_index, "repeat": self.repeat, "size": self.size}
+        if self.error is not None:
+            wire["error"] = self.error.to_wire()
+        else:
+            wire["value"] = self.value
+        return wire
+
+    @classmethod
+    def from_wire(cls, data: object) -> "CallCase":
+        data = _mapping(data, "call case")
+        error = data.get("error")
+        return cls(args=_text(data, "args", default=""), args_index=_integer(data, "args_index", default=0),
+                   repeat=_integer(data, "repeat", default=0), size=_integer(data, "size", default=0),
+                   value=data.get("value"), error=ErrorReport.from_wire(error) if error is not None else None)
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What a probe found. value: `value` (or `missing`); assert: `passed` (or `error`);
+    function: `cases` (or `missing`, or `error` when it is not callable)."""
+
+    index: int
+    missing: bool = False
+    value: Any = None  # an encoded value node
+    passed: bool = False
+    error: str | None = None
+    cases: tuple[CallCase, ...] = ()
+
+    def to_wire(self) -> dict:
+        wire: dict = {"index": self.index}
+        if self.missing:
+            wire["missing"] = True
+        if self.value is not None:
+            wire["value"] = self.value
+        if self.passed:
+            wire["passed"] = True
+        if self.error is not None:
+            wire["error"] = self.error
+        if self.cases:
+            wire["cases"] = [case.to_wire() for case in self.cases]
+        return wire
+
+    @classmethod
+    def from_wire(cls, data: object) -> "ProbeResult":
+        data = _mapping(data, "probe result")
+        cases = data.get("cases", [])
+        if not isinstance(cases, list) or len(cases) > MAX_ITEMS:
+            raise ProtocolError("a probe's cases must be a list")
+        return cls(index=_integer(data, "index"), missing=_flag(data, "missing"), value=data.get("value"),
+                   passed=_flag(data, "passed"), error=_optional_text(data, "error"),
+                   cases=tuple(CallCase.from_wire(case) for case in cases))
+
+
+@dataclass(frozen=True)
+class RunReply:
+    """The worker's answer to a RunRequest. A worker only knows OK, ERROR and STOPPED (it was
+    interrupted); whether a stop was the timeout or the learner is the tutor's to say."""
+
+    outcome: Outcome
+    phase: str | None = None  # where an error happened: "setup", "code" or "checks"
+    error: ErrorReport | None = None
+    results: tuple[ProbeResult, ...] = ()
+    check_stdout: str = ""  # printed by the learner's functions while the checks called them
+    recycle: tuple[str, ...] = ()  # why this worker should be replaced (it may be tainted)
+
+    OP = "result"
+
+    def to_wire(self) -> dict:
+        return {"op": self.OP, "outcome": self.outcome.value, "phase": self.phase,
+                "error": self.error.to_wire() if self.error else None,
+                "results": [result.to_wire() for result in self.results],
+                "check_stdout": self.check_stdout, "recycle": list(self.recycle)}
+
+    @classmethod
+    def from_wire(cls, data: object) -> "RunReply":
+        data = _mapping(data, "reply")
+        if data.get("op") != cls.OP:
+            raise ProtocolError(f"expected a run result, got op {data.get('op')!r}")
+        try:
+            outcome = Outcome(_text(data, "outcome"))
+        except ValueError:
+            raise ProtocolError(f"unknown outcome {data.get('outcome')!r}") from None
+        if outcome not in (Outcome.OK, Outcome.ERROR, Outcome.STOPPED):
+            raise ProtocolError(f"a worker cannot report the outcome {outcome.value!r}")
+        phase = _optional_text(data, "phase")
+        if phase is not None and phase not in PHASES:
+            raise ProtocolError(f"unknown phase {phase!r}")
+        error = data.get("error")
+        results = data.get("results", [])
+        if not isinstance(results, list) or len(results) > MAX_ITEMS:
+            raise ProtocolError("a reply's results must be a list")
+        return cls(outcome=outcome, phase=phase, error=ErrorReport.from_wire(error) if error is not None else None,
+                   results=tuple(ProbeResult.from_wire(result) for result in results),
+                   check_stdout=_text(data, "check_stdout", default=""),
+                   recycle=tuple(_texts(data, "recycle", default=[])))
+
+    def result(self, index: int) -> ProbeResult | None:
+        for result in self.results:
+            if result.index == index:
+                return result
+        return None
+
+
+# -- validation: one clear ProtocolError for any malformed field ------------------------------------
+
+def _mapping(data: object, what: str) -> dict:
+    if not isinstance(data, dict):
+        raise ProtocolError(f"a {what} must be an object, not {type(data).__name__}")
+    return data
+
+
+_REQUIRED = object()
+
+
+def _text(data: dict, key: str, default: object = _REQUIRED) -> str:
+    value = data.get(key, default)
+    if value is _REQUIRED:
+        raise ProtocolError(f"field {key!r} is missing")
+    if not isinstance(value, str):
+        raise ProtocolError(f"field {key!r} must be text, not {type(value).__name__}")
+    if len(value) > MAX_TEXT:
+        raise ProtocolError(f"field {key!r} is over {MAX_TEXT:,} characters")
+    return value
+
+
+def _optional_text(data: dict, key: str) -> str | None:
+    return None if data.get(key) is None else _text(data, key)
+
+
+def _texts(data: dict, key: str, default: object = _REQUIRED) -> list[str]:
+    value = data.get(key, default)
+    if value is _REQUIRED:
+        raise ProtocolError(f"field {key!r} is missing")
+    if not isinstance(value, list) or len(value) > MAX_ITEMS:
+        raise ProtocolError(f"field {key!r} must be a list of text")
+    for item in value:
+        if not isinstance(item, str) or len(item) > MAX_TEXT:
+            raise ProtocolError(f"field {key!r} must be a list of text")
+    return value
+
+
+def _integer(data: dict, key: str, default: object = _REQUIRED) -> int:
+    value = data.get(key, default)
+    if value is _REQUIRED:
+        raise ProtocolError(f"field {key!r} is missing")
+    if not isinstance(value, int) or isinstance(value, bool) or abs(value) > 2**62:
+        raise ProtocolError(f"field {key!r} must be a whole number")
+    return value
+
+
+def _flag(data: dict, key: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise ProtocolError(f"field {key!r} must be true or false")
+    return value
+
+
+__all__ = ["CallCase", "ErrorReport", "LoadRequest", "Outcome", "Probe", "ProbeResult", "RunReply",
+           "RunRequest"]
