@@ -124,3 +124,34 @@ def test_doctor_reports_versions_devices_and_protections():
     assert result.returncode == 0, result.stderr
     for words in ("torch", "devices", "cpu", "memory limit", "core dumps", "data dir"):
         assert words in result.stdout
+
+
+def test_a_pt_expected_file_is_found_from_a_relative_pack_path(tmp_path):
+    """The worker runs in its scratch folder: a pack given as a relative path found no .pt file."""
+    import torch
+
+    pack = tmp_path / "my-pack"
+    (pack / "data").mkdir(parents=True)
+    torch.save({"z": torch.arange(3.0)}, pack / "data" / "z.pt")
+    (pack / "10-pt.toml").write_text('''format = 1
+id = "pt"
+title = "A .pt file"
+
+[[exercise]]
+id = "arange"
+title = "Three"
+prompt = "Make `z`, 0 to 2 as floats."
+starter = "z = ...\\n"
+solution = "import torch\\nz = torch.arange(3.0)\\n"
+hints = ["arange", "torch.arange(3.0)"]
+
+[[exercise.check]]
+kind = "expected"
+name = "z"
+file = "data/z.pt"
+key = "z"
+''')
+    result = subprocess.run([sys.executable, "-m", "tutor", "lint", "my-pack"], capture_output=True, text=True,
+                            timeout=300, cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(TESTS.parent)))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 lessons, 1 exercises" in result.stdout

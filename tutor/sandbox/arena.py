@@ -14,7 +14,6 @@ from __future__ import annotations
 import mmap
 import os
 
-import numpy
 
 CAPACITY = 1024**3  # sparse: costs memory only where written
 THRESHOLD = 256 * 1024  # smaller buffers are cheaper inline in the pipe
@@ -77,13 +76,26 @@ class Arena:
 
     # -- the tutor's side -------------------------------------------------------------------------
     def take(self, offset: int, size: int):
-        """A private copy of one buffer (the arena is overwritten by the next reply)."""
+        """A private copy of one buffer (the arena is overwritten by the next reply).
+
+        Read with pread, never through a mapping: the worker can shrink the shared file at any
+        moment (learner code runs in it), and a mapping past the end of a file faults (SIGBUS
+        would kill the tutor); a read past the end just comes back short."""
+        from tutor.sandbox.protocol import ProtocolError, new_buffer
+
         if offset < 0 or size < 0 or offset + size > self.capacity:
-            raise ValueError("arena reference out of bounds")
+            raise ProtocolError("arena reference out of bounds")
         self.high_water = max(self.high_water, offset + size)
-        mapping = self._mapping(self.capacity)
         # numpy's allocator asks for huge pages: a fresh 64 MB copy takes ~6 ms, a bytearray ~30 ms.
-        return numpy.frombuffer(mapping, dtype=numpy.uint8, count=size, offset=offset).copy()
+        buffer = new_buffer(size)
+        view = memoryview(buffer).cast("B")
+        got = 0
+        while got < size:
+            n = os.preadv(self.fd, [view[got:]], offset + got)
+            if n <= 0:
+                raise ProtocolError(f"the shared-memory result ends early ({got} of {size} bytes)")
+            got += n
+        return buffer
 
     def release_if_large(self) -> None:
         """Free the pages of a very large reply (the worker is idle between requests)."""

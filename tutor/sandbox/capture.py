@@ -23,19 +23,37 @@ class Captured:
 
 
 class _Stream:
-    def __init__(self, marker: bytes, cap: int) -> None:
-        self.marker = marker
+    """One stream of one run. The run ends at the LAST end marker seen by the time its reply is
+    in: learner code may print the marker itself (it runs in the worker and can read it), which
+    only moves text from "printed" to "printed, then discarded"; the worker writes the real
+    marker after the code ran, before the reply, so it is always the last one."""
+
+    def __init__(self, cap: int) -> None:
         self.cap = cap
-        self.kept = bytearray()
+        self.marker = b""
+        self._reset()
+
+    def _reset(self) -> None:
+        self.kept = bytearray()  # up to `cap` bytes since the run began
         self.dropped = 0
+        self.confirmed = (0, 0)  # (kept, dropped) at the last marker seen: the run's output so far
+        self.seen_marker = False
         self.tail = b""
-        self.finished: list[Captured] = []
+
+    def begin(self, marker: bytes) -> None:
+        """A new run: whatever came before is not its output."""
+        self.marker = marker
+        self._reset()
 
     def feed(self, chunk: bytes) -> None:
+        if not self.marker:
+            self._keep(chunk)  # between runs (start-up): kept for an error report
+            return
         data = self.tail + chunk
         while (at := data.find(self.marker)) >= 0:
             self._keep(data[:at])
-            self.finished.append(self._take())
+            self.confirmed = (len(self.kept), self.dropped)
+            self.seen_marker = True
             data = data[at + len(self.marker):]
         keep = len(self.marker) - 1  # a marker may be split across two reads
         if len(data) > keep:
@@ -45,19 +63,24 @@ class _Stream:
 
     def _keep(self, data: bytes) -> None:
         room = self.cap - len(self.kept)
-        self.kept += data[:room]
-        self.dropped += max(0, len(data) - room)
+        self.kept += data[:max(room, 0)]
+        self.dropped += max(0, len(data) - max(room, 0))
 
-    def _take(self) -> Captured:
-        captured = Captured(self.kept.decode("utf-8", errors="replace"), self.dropped)
-        self.kept = bytearray()
-        self.dropped = 0
+    def finish(self) -> Captured:
+        """The run's output: everything before its last end marker."""
+        kept, dropped = self.confirmed
+        captured = Captured(self.kept[:kept].decode("utf-8", errors="replace"), dropped)
+        self.marker = b""
+        self._reset()
         return captured
 
     def take_partial(self) -> Captured:
+        """Everything since the run began (it ended without a marker: killed or crashed)."""
         self._keep(self.tail)
-        self.tail = b""
-        return self._take()
+        captured = Captured(self.kept.decode("utf-8", errors="replace"), self.dropped)
+        self.marker = b""
+        self._reset()
+        return captured
 
 
 def enlarge_pipe(fd: int) -> None:
@@ -71,7 +94,7 @@ def enlarge_pipe(fd: int) -> None:
 class OutputCapture:
     """Owns the read ends of one worker's stdout/stderr pipes and a thread that drains them."""
 
-    def __init__(self, marker: bytes, cap: int = 64 * 1024) -> None:
+    def __init__(self, cap: int = 64 * 1024) -> None:
         self.read_fds: list[int] = []
         self.write_fds: list[int] = []
         self.streams: dict[int, _Stream] = {}
@@ -81,7 +104,7 @@ class OutputCapture:
             os.set_blocking(read_fd, False)
             self.read_fds.append(read_fd)
             self.write_fds.append(write_fd)
-            self.streams[read_fd] = _Stream(marker, cap)
+            self.streams[read_fd] = _Stream(cap)
         self.condition = threading.Condition()
         self._read_lock = threading.Lock()  # one reader at a time, so chunks stay in order
         self.closed = False
@@ -136,16 +159,28 @@ class OutputCapture:
                     self.streams[fd].feed(chunk)
                 self.condition.notify_all()
 
-    def next_run(self, timeout: float) -> tuple[Captured, Captured]:
-        """The output of the run that just replied: waits briefly for both end markers."""
+    def begin_run(self, marker: bytes) -> None:
+        """Call before sending a request: what is in the pipes now (start-up noise, anything a
+        previous run left behind) is read and dropped, and the new run ends at `marker`."""
+        for fd in list(self.read_fds):
+            self._read(fd, None)
         with self.condition:
-            self.condition.wait_for(lambda: all(self.streams[fd].finished or fd in self.eof
+            for stream in self.streams.values():
+                stream.begin(marker)
+
+    def finish_run(self, timeout: float) -> tuple[Captured, Captured]:
+        """The output of the run that just replied. Its end markers went into the pipes before
+        the reply was sent, so they are there now: read what the pipes hold, then cut."""
+        for fd in list(self.read_fds):
+            self._read(fd, None)
+        with self.condition:
+            self.condition.wait_for(lambda: all(self.streams[fd].seen_marker or fd in self.eof
                                                 for fd in self.read_fds), timeout=timeout)
-            return tuple(self._pop(fd) for fd in self.read_fds)  # type: ignore[return-value]
+            return tuple(self.streams[fd].finish() if self.streams[fd].seen_marker  # type: ignore[return-value]
+                         else self.streams[fd].take_partial() for fd in self.read_fds)
 
     def _pop(self, fd: int) -> Captured:
-        stream = self.streams[fd]
-        return stream.finished.pop(0) if stream.finished else stream.take_partial()
+        return self.streams[fd].take_partial()
 
     def take_now(self) -> tuple[Captured, Captured]:
         """What a killed run printed, without waiting for end of file: everything it wrote before

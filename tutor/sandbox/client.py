@@ -20,7 +20,8 @@ from tutor.paths import package_root
 from tutor.sandbox import arena
 from tutor.sandbox.capture import Captured, OutputCapture, enlarge_pipe
 from tutor.options import DEFAULT_MEMORY_LIMIT
-from tutor.sandbox.protocol import SCRATCH_PREFIX, ProtocolError, read_frame, write_frame
+from tutor.sandbox.protocol import (SCRATCH_PREFIX, ChannelClosed, IncompleteFrame, ProtocolError, end_marker, read_frame,
+                                   write_frame)
 from tutor.sandbox.runspec import Outcome
 
 # PR_SET_PDEATHSIG fires when the *thread* that forked the worker ends, so every worker is
@@ -73,12 +74,13 @@ class Exchange:
 
 class WorkerProcess:
     GRACE_AFTER_INTERRUPT = 0.5
+    FRAME_GRACE = 2.0  # seconds a reply already on its way may take past the run's deadline
+    STALE_REPLIES_SKIPPED = 4
 
     def __init__(self, spec: WorkerSpec) -> None:
         self.spec = spec
-        self.marker = secrets.token_hex(8)
         self.scratch = tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
-        self.capture = OutputCapture(("\x1e\x1fPTREF-END:" + self.marker + "\x1f\x1e").encode(), spec.output_cap)
+        self.capture = OutputCapture(spec.output_cap)
         self.hello: dict | None = None
         self.dead = False
         self.killed_at: float | None = None
@@ -98,7 +100,7 @@ class WorkerProcess:
         self.arena = arena.Arena(arena_fd) if arena_fd is not None else None
         config = {
             "ctl_in": to_worker_r, "ctl_out": from_worker_w, "parent_pid": os.getpid(), "arena_fd": arena_fd,
-            "device": self.spec.device, "threads": self.spec.threads, "marker": self.marker,
+            "device": self.spec.device, "threads": self.spec.threads,
             "memory_limit": self.spec.memory_limit, "file_size_limit": self.spec.file_size_limit,
             "open_files": self.spec.open_files, "scratch": self.scratch,
             "gpu_memory_fraction": self.spec.gpu_memory_fraction,
@@ -158,24 +160,23 @@ class WorkerProcess:
         if self.hello is not None:
             return self.hello
         process = self.process
-        ready, _, _ = select.select([self.ctl_in], [], [], timeout)
-        if not ready:
-            self.kill()
-            raise WorkerStartError(f"the worker did not start within {timeout:.0f} s")
         try:
-            hello, _ = read_frame(self.ctl_in, self.arena)
+            hello, _ = read_frame(self.ctl_in, self.arena, deadline=time.monotonic() + timeout)
+        except IncompleteFrame:
+            self.kill()
+            raise WorkerStartError(f"the worker did not start within {timeout:.0f} s") from None
         except ProtocolError:
             hello = None
-        out, err = self.capture.next_run(timeout=1.0) if hello else self.capture.remaining(timeout=2.0)
-        if hello is None or not hello.get("ok"):
+        if hello is None or hello.get("ok") is not True:
+            _, err = self.capture.remaining(timeout=2.0)
             try:
                 process.wait(timeout=1.0)  # it closed the pipe: it is exiting, or has exited
             except subprocess.TimeoutExpired:
                 pass
             interrupted = hello is None and (self.dead or (process.returncode or 0) < 0)
             self.kill()
-            reason = (hello or {}).get("error") or _last_lines(err.text) or describe_exit(process.returncode)
-            available = (hello or {}).get("available") or []
+            reason = _text((hello or {}).get("error")) or _last_lines(err.text) or describe_exit(process.returncode)
+            available = [name for name in (hello or {}).get("available") or [] if isinstance(name, str)]
             if available:
                 reason += f" (devices here: {', '.join(available)})"
             raise WorkerStartError(f"the {self.spec.device} worker could not start with {self.spec.python}: "
@@ -186,24 +187,33 @@ class WorkerProcess:
     # -- requests -------------------------------------------------------------------------------
     def request(self, header: dict, buffers: list | tuple = (), timeout: float | None = None,
                 cancel: threading.Event | None = None) -> Exchange:
-        """Send one request and wait for its reply, the timeout, a cancel, or the worker's death."""
+        """Send one request and wait for its reply, the timeout, a cancel, or the worker's death.
+
+        Whatever the worker sends is read as hostile (learner code runs in it and can write to
+        the control pipe): every wait has a deadline, a reply must answer this request's id, and
+        anything unreadable ends the worker with a "crashed" outcome instead of reaching the caller.
+        """
         with self._lock:
             self.wait_ready()
             started = time.perf_counter()
+            token = secrets.token_hex(8)  # names this request's reply and ends its output
+            self._discard_stale_replies()
+            self.capture.begin_run(end_marker(token))
             try:
-                write_frame(self.ctl_out, header, buffers)
+                write_frame(self.ctl_out, dict(header, id=token, end=token), buffers)
             except (BrokenPipeError, OSError):
                 return self._died(started)
-            deadline = None if timeout is None else started + timeout
+            deadline = None if timeout is None else time.monotonic() + timeout
             waited = self._wait(deadline, cancel)
             if waited == "readable":
+                stop = cancel.is_set if cancel is not None else None
                 try:
-                    reply, reply_buffers = read_frame(self.ctl_in, self.arena)
-                except ProtocolError:
+                    reply, reply_buffers = self._read_reply(token, deadline, stop)
+                except ChannelClosed:
                     return self._died(started)
-                if self.arena is not None:
-                    self.arena.release_if_large()
-                stdout, stderr = self.capture.next_run(timeout=2.0)
+                except ProtocolError as exc:
+                    return self._unreadable(started, exc)
+                stdout, stderr = self.capture.finish_run(timeout=2.0)
                 return Exchange(None, reply, reply_buffers, stdout, stderr,
                                 elapsed_ms=(time.perf_counter() - started) * 1000)
             if waited == "dead":
@@ -211,10 +221,11 @@ class WorkerProcess:
             # Timed out or stopped: SIGINT first (a Python loop stops at once), then SIGKILL.
             ended = Outcome.STOPPED if waited == "stopped" else Outcome.TIMEOUT
             self.interrupt()
-            if self._wait(time.perf_counter() + self.GRACE_AFTER_INTERRUPT, None) == "readable":
+            grace = time.monotonic() + self.GRACE_AFTER_INTERRUPT
+            if self._wait(grace, None) == "readable":
                 try:
-                    reply, reply_buffers = read_frame(self.ctl_in, self.arena)
-                    stdout, stderr = self.capture.next_run(timeout=1.0)
+                    reply, reply_buffers = self._read_reply(token, grace, None)
+                    stdout, stderr = self.capture.finish_run(timeout=1.0)
                     # A reply that is not the interrupted one: it finished just in time.
                     finished = reply.get("outcome") != Outcome.STOPPED.value
                     return Exchange(None if finished else ended, reply, reply_buffers, stdout, stderr,
@@ -225,10 +236,42 @@ class WorkerProcess:
             return Exchange(ended, None, [], stdout, stderr, "killed after it did not stop",
                             (time.perf_counter() - started) * 1000)
 
+    def _read_reply(self, token: str, deadline: float | None, stop) -> tuple[dict, list]:
+        # A reply whose bytes are on their way when the run's time is up still gets a moment.
+        frame_deadline = max(deadline or 0.0, time.monotonic() + self.FRAME_GRACE)
+        for _ in range(self.STALE_REPLIES_SKIPPED + 1):
+            try:
+                reply, reply_buffers = read_frame(self.ctl_in, self.arena, deadline=frame_deadline, stop=stop)
+            finally:
+                if self.arena is not None:
+                    self.arena.release_if_large()
+            if reply.get("id") == token:
+                return reply, reply_buffers
+            # The real reply of a run whose code forged one: it answers nothing any more.
+        raise ProtocolError("the worker keeps answering other requests (stale or forged replies)")
+
+    def _discard_stale_replies(self) -> None:
+        """The worker is idle between requests: anything in the control pipe now was written by
+        the previous run's code (a forged reply, say) and must not answer this request."""
+        os.set_blocking(self.ctl_in, False)
+        try:
+            while os.read(self.ctl_in, 1 << 16):
+                pass
+        except (BlockingIOError, OSError):
+            pass
+        finally:
+            os.set_blocking(self.ctl_in, True)
+
+    def _unreadable(self, started: float, error: ProtocolError) -> Exchange:
+        stdout, stderr = self._kill_and_collect()
+        reason = str(error) if isinstance(error, IncompleteFrame) else f"the worker sent an unreadable reply ({error})"
+        return Exchange(Outcome.CRASHED, None, [], stdout, stderr, reason, (time.perf_counter() - started) * 1000)
+
     def _wait(self, deadline: float | None, cancel: threading.Event | None) -> str:
-        """'readable', 'dead', 'timeout' or 'stopped'. Polls the cancel event every 20 ms."""
+        """'readable', 'dead', 'timeout' or 'stopped'. Polls the cancel event every 20 ms.
+        `deadline` is in time.monotonic() seconds."""
         while True:
-            now = time.perf_counter()
+            now = time.monotonic()
             if cancel is not None and cancel.is_set():
                 return "stopped"
             if deadline is not None and now >= deadline:
@@ -325,6 +368,10 @@ def describe_exit(returncode: int | None) -> str:
         }.get(name, name)
         return f"the worker died from {meaning} ({name})"
     return f"the worker process exited with status {returncode} (os._exit or a fatal error)"
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _last_lines(text: str, count: int = 3) -> str:

@@ -7,9 +7,12 @@ import warnings
 import numpy as np
 import torch
 
+from tutor.sandbox.protocol import MAX_HEADER_BYTES, MAX_REPLY_BYTES
+
 MAX_NODES = 20_000
 MAX_DEPTH = 32
-MAX_TENSOR_BYTES = 2 * 1024**3
+# What one reply's buffers may hold together: the tutor refuses a reply promising more.
+MAX_VALUE_BYTES = MAX_REPLY_BYTES - MAX_HEADER_BYTES
 MAX_TEXT = 4_000
 
 _FLOAT8_WIRE = {"float8_e4m3fn": "float8_e4m3fnbits", "float8_e5m2": "float8_e5m2bits"}
@@ -31,6 +34,7 @@ class Encoder:
     def __init__(self) -> None:
         self.buffers: list[memoryview] = []
         self.nodes = 0
+        self.total_bytes = 0
 
     def encode(self, value: object, depth: int = 0) -> dict:
         self.nodes += 1
@@ -100,7 +104,7 @@ class Encoder:
         if data.is_quantized:
             data = data.dequantize()
             node["note"] = "quantized: compared after dequantize()"
-        if data.element_size() * data.numel() > MAX_TENSOR_BYTES:
+        if not self._room_for(data.element_size() * data.numel()):
             node["note"] = "too large to send for comparison"
             return
         data = data.cpu().resolve_conj().resolve_neg().contiguous()
@@ -126,12 +130,18 @@ class Encoder:
         node["buf"] = len(self.buffers)
         self.buffers.append(memoryview(np.ascontiguousarray(array)).cast("B"))
 
+    def _room_for(self, size: int) -> bool:
+        if self.total_bytes + size > MAX_VALUE_BYTES:
+            return False
+        self.total_bytes += size
+        return True
+
     def ndarray(self, array: np.ndarray) -> dict:
         node = {"t": "ndarray", "dtype": str(array.dtype), "shape": [int(n) for n in array.shape],
                 "device": "cpu", "requires_grad": False}
         if array.dtype.kind not in "biufc":
             return {"t": "object", "type": "numpy.ndarray", "repr": short_repr(array, MAX_TEXT)}
-        if array.nbytes > MAX_TENSOR_BYTES:
+        if not self._room_for(array.nbytes):
             node["note"] = "too large to send for comparison"
             return node
         contiguous = np.ascontiguousarray(array)

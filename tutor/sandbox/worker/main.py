@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from tutor.sandbox.arena import Arena
-from tutor.sandbox.protocol import ChannelClosed, ProtocolError, read_frame, write_frame
+from tutor.sandbox.protocol import ChannelClosed, ProtocolError, end_marker, read_frame, write_frame
 from tutor.sandbox.runspec import LoadRequest, Probe, RunRequest
 from tutor.sandbox.worker import oslimits, protect
 
@@ -42,7 +42,6 @@ class Worker:
         self.config = config
         self.ctl_in = config["ctl_in"]
         self.ctl_out = config["ctl_out"]
-        self.marker = ("\x1e\x1fPTREF-END:" + config["marker"] + "\x1f\x1e").encode()
         # Copies of the capture pipes, to restore fd 1 and 2 if learner code closes or redirects them.
         self.saved_stdout = os.dup(1)
         self.saved_stderr = os.dup(2)
@@ -58,7 +57,7 @@ class Worker:
             hello = {"op": "hello", "ok": False, "error": f"{type(exc).__name__}: {exc}"}
             hello.update(getattr(exc, "details", {}))
         hello["startup_ms"] = (time.perf_counter() - started) * 1000
-        self._reply(hello, [])
+        self._reply(hello, [], None)
         if not hello["ok"]:
             return 3
         while True:
@@ -81,7 +80,8 @@ class Worker:
                     reply, out_buffers = {"op": "error", "error": f"unknown op {op!r}"}, []
             except ProtocolError as exc:
                 reply, out_buffers = {"op": "error", "error": str(exc)}, []
-            self._reply(reply, out_buffers)
+            reply["id"] = request.get("id")
+            self._reply(reply, out_buffers, request.get("end"))
 
     def _start_up(self) -> dict:
         import numpy
@@ -144,10 +144,14 @@ class Worker:
         encoder = Encoder()
         return {"op": "loaded", "ok": True, "value": encoder.encode(value)}, encoder.buffers
 
-    def _reply(self, reply: dict, buffers: list) -> None:
+    def _reply(self, reply: dict, buffers: list, end: object) -> None:
+        """The request's end marker on stdout and stderr first, then the reply: the tutor cuts
+        the run's output at the marker, which is in the pipes once the reply is."""
         self._restore_streams()
-        for fd in (1, 2):
-            os.write(fd, self.marker)
+        if isinstance(end, str):
+            marker = end_marker(end)
+            for fd in (1, 2):
+                os.write(fd, marker)
         write_frame(self.ctl_out, reply, buffers, self.arena)
 
     def _restore_streams(self) -> None:
