@@ -235,3 +235,96 @@ async def test_a_read_only_editor_takes_no_edits_and_tab_moves_on():
         assert app.editor.text == "if a:\n    b"
         await pilot.press("tab")
         assert app.focused is app.query_one("#elsewhere")
+
+
+# -- Opening code: line 1, column 1, with the placeholder on screen -------------------------------
+CSV_STARTER = ("import numpy as np\nimport torch\n\n"
+               "table = ...  # TODO: read the numeric columns of patients.csv\nfeatures = ...\n")
+LONG_LINE = "total = " + " + ".join(f"weights[{i}]" for i in range(12)) + " + ..."
+LOSS_FN_PITFALL = ("loss_function = nn.BCEWithLogitsLoss()\n" + "".join(f"step_{i}()\n" for i in range(14)))
+
+
+def screen_lines(editor: CodeEditor) -> list[str]:
+    """What the editor shows, line by line (line numbers included)."""
+    return [editor.render_line(y).text for y in range(editor.scrollable_content_region.height)]
+
+
+async def opened(app: EditorApp, pilot) -> CodeEditor:
+    await pilot.pause()
+    await pilot.pause()
+    return app.editor
+
+
+async def test_a_selection_running_off_the_right_edge_opens_at_column_1():
+    """creating-tensors/csv-to-tensor: "...  # TODO..." is selected to the end of a long line."""
+    line = CSV_STARTER.splitlines()[3]
+    app = EditorApp(CSV_STARTER, Selection((3, 8), (3, len(line))))
+    async with app.run_test() as pilot:
+        editor = await opened(app, pilot)
+        assert editor.scroll_offset == (0, 0)
+        lines = screen_lines(editor)
+        assert lines[0].split() == ["1", "import", "numpy", "as", "np"]
+        assert lines[3].split()[:4] == ["4", "table", "=", "..."]
+        assert editor.selected_text == line[8:]  # still selected: typing replaces it
+        await pilot.press(*"np.loadtxt")
+        assert editor.document[3] == "table = np.loadtxt"
+
+
+async def test_a_placeholder_past_the_right_edge_is_scrolled_into_view():
+    code = "import torch\n" + LONG_LINE + "\n"
+    app = EditorApp(code, Selection((1, len(LONG_LINE) - 3), (1, len(LONG_LINE))))
+    async with app.run_test() as pilot:
+        editor = await opened(app, pilot)
+        assert editor.scroll_offset.x > 0
+        assert editor.scroll_offset.y == 0
+        shown = screen_lines(editor)[1]
+        assert shown.rstrip().endswith("+ ...")
+        assert "weights[10]" in shown  # some of what comes before it, for context
+
+
+async def test_a_placeholder_below_the_fold_is_scrolled_into_view_with_lines_above():
+    code = "".join(f"line_{row} = {row}\n" for row in range(40)) + "answer = ...\n"
+    app = EditorApp(code, Selection((40, 9), (40, 12)))
+    async with app.run_test() as pilot:
+        editor = await opened(app, pilot)
+        lines = screen_lines(editor)
+        assert editor.scroll_offset.x == 0
+        row = next(index for index, text in enumerate(lines) if "answer = ..." in text)
+        assert 0 < row < len(lines) - 1  # not stuck to the bottom edge
+        assert "line_39 = 39" in lines[row - 1]
+
+
+async def test_code_without_a_placeholder_opens_at_line_1():
+    """training-loop/loss-fn-pitfall: the cursor at the end of long code hid line 1."""
+    end = (LOSS_FN_PITFALL.count("\n"), 0)
+    app = EditorApp(LOSS_FN_PITFALL, Selection.cursor(end))
+    async with app.run_test() as pilot:
+        editor = await opened(app, pilot)
+        assert editor.scroll_offset == (0, 0)
+        assert "loss_function = nn.BCEWithLogitsLoss()" in screen_lines(editor)[0]
+        assert editor.cursor_location == end
+
+
+async def test_opening_other_code_scrolls_back_to_the_start():
+    placeholder = Selection((1, len(LONG_LINE) - 3), (1, len(LONG_LINE)))
+    app = EditorApp("import torch\n" + LONG_LINE + "\n", placeholder)
+    async with app.run_test() as pilot:
+        editor = await opened(app, pilot)
+        assert editor.scroll_offset.x > 0
+        editor.open_code(CSV_STARTER, Selection((3, 8), (3, 11)))
+        await pilot.pause()
+        assert editor.scroll_offset == (0, 0)
+        assert "import numpy as np" in screen_lines(editor)[0]
+        await pilot.press("ctrl+z")  # opening starts a fresh history: nothing to undo
+        assert editor.text == CSV_STARTER
+
+
+async def test_a_key_straight_after_opening_keeps_the_cursor_in_view():
+    code = "answer = ...\n" + "".join(f"line_{row} = {row}\n" for row in range(40))
+    app = EditorApp()
+    async with app.run_test() as pilot:
+        editor = await opened(app, pilot)
+        editor.open_code(code, Selection((0, 9), (0, 12)))
+        editor.move_cursor((40, 0))  # as ctrl+end would, before the screen refreshed
+        await pilot.pause()
+        assert "line_39 = 39" in "".join(screen_lines(editor))

@@ -96,10 +96,16 @@ class CodeEditor(TextArea):
         self.load_text(code)
         self.selection = selection if selection is not None else Selection.cursor((0, 0))
         self.show_selection_start()
-        # The first exercise opens before the layout has sized the editor: do it again once it has.
-        self.call_after_refresh(self.show_selection_start)
+        # The first exercise opens before the layout has sized the editor: do it again once it has,
+        # unless a key came first (then TextArea keeps the cursor in view, as it should).
+        self.call_after_refresh(self._show_selection_start_if_unmoved, self.selection)
+
+    def _show_selection_start_if_unmoved(self, opened: Selection) -> None:
+        if self.selection == opened:
+            self.show_selection_start()
 
     def show_selection_start(self) -> None:
+        """Scroll to line 1, column 1, or as little further as shows the start of the selection."""
         view_width = self.scrollable_content_region.width - self.gutter_width - 1  # 1: the cursor
         view_height = self.scrollable_content_region.height
         if view_width <= 0 or view_height <= 0:
