@@ -111,10 +111,11 @@ ADVERSARIAL = {
     "a header length over the limit": struct.pack("<4sI", b"PTRF", 2**31),
     "not UTF-8": frame(b"\xff\xfe{"),
     "an answer to another request, then silence": frame({"op": "result", "outcome": "ok", "id": "0123"}),
-    "a value pointing at a missing buffer": frame(ok_reply(results=[{"index": 0, "value": {
-        "t": "tensor", "dtype": "float32", "shape": [4], "wire": "<f4", "buf": 5}}])),
-    "a tensor whose buffer is the wrong size": frame(ok_reply(buffers=[3], results=[{"index": 0, "value": {
-        "t": "tensor", "dtype": "float32", "shape": [4], "wire": "<f4", "buf": 0}}]), b"abc"),
+    "a value pointing at a missing buffer": frame(ok_reply(variants=[{"variant": 0, "results": [{"index": 0, "value": {
+        "t": "tensor", "dtype": "float32", "shape": [4], "wire": "<f4", "buf": 5}}]}])),
+    "a tensor whose buffer is the wrong size": frame(ok_reply(buffers=[3], variants=[{"variant": 0, "results": [{
+        "index": 0, "value": {"t": "tensor", "dtype": "float32", "shape": [4], "wire": "<f4", "buf": 0}}]}]),
+        b"abc"),
     "a value nested 5,000 deep": frame(b'{"op": "result", "outcome": "ok", "id": ID, "results": '
                                        b'[{"index": 0, "value": ' + b'{"t": "list", "items": [' * 5000
                                        + b'{"t": "none"}' + b']}' * 5000 + b'}]}'),
@@ -190,7 +191,8 @@ def test_a_worker_shrinking_the_arena_cannot_kill_the_tutor(fake_python, tmp_pat
                   {"arena": st.integers(-5, 2**31), "size": st.integers(-5, 2**31)})), max_size=4),
               st.integers(0, 64)),
     st.builds(lambda fields: frame(ok_reply(**fields)), st.dictionaries(
-        st.sampled_from(["outcome", "phase", "error", "results", "check_stdout", "recycle", "id"]),
+        st.sampled_from(["outcome", "phase", "error", "variants", "variant", "inputs", "check_stdout", "recycle",
+                         "id"]),
         st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
                      lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
                                                                                    max_size=3),

@@ -9,7 +9,8 @@ from tutor.sandbox.capture import Captured
 from tutor.sandbox.client import Exchange
 from tutor.sandbox.protocol import ProtocolError
 from tutor.sandbox.record import RunRecord
-from tutor.sandbox.runspec import (CallCase, ErrorReport, Outcome, Probe, ProbeResult, RunReply, RunRequest)
+from tutor.sandbox.runspec import (CallCase, ErrorReport, Outcome, Probe, ProbeResult, RunReply, RunRequest,
+                                  VariantRun)
 from tutor.session import request_for
 
 from conftest import EVERY_CHECK
@@ -24,13 +25,13 @@ def test_a_request_survives_the_wire():
 
 def test_a_reply_survives_the_wire():
     error = ErrorReport("ValueError", "bad", line=3, traceback=('  File "<your code>", line 3',))
-    reply = RunReply(Outcome.OK, results=(
-        ProbeResult(0, value={"t": "int", "v": 2}), ProbeResult(1, missing=True), ProbeResult(2, passed=True),
-        ProbeResult(3, cases=(CallCase("(1,)", 0, 0, 1, value={"t": "int", "v": 2}),
-                              CallCase("(2,)", 1, 0, 1, error=error)))),
-        check_stdout="hi\n", recycle=("changed torch.add",))
+    results = (ProbeResult(0, value={"t": "int", "v": 2}), ProbeResult(1, missing=True), ProbeResult(2, passed=True),
+               ProbeResult(3, cases=(CallCase("(1,)", 0, 0, 1, value={"t": "int", "v": 2}),
+                                     CallCase("(2,)", 1, 0, 1, error=error))))
+    reply = RunReply(Outcome.OK, variants=(VariantRun(0, results), VariantRun(1, results, ("x = tensor([1.])",))),
+                     check_stdout="hi\n", recycle=("changed torch.add",))
     assert RunReply.from_wire(reply.to_wire()) == reply
-    failed = RunReply(Outcome.ERROR, phase="code", error=error)
+    failed = RunReply(Outcome.ERROR, phase="code", error=error, variant=2, inputs=("x = 3",))
     assert RunReply.from_wire(failed.to_wire()) == failed
 
 
@@ -50,9 +51,11 @@ MALFORMED = [
     ["not", "an", "object"],
     {"op": "result"},
     {"op": "result", "outcome": "timeout"},  # only the tutor decides a run timed out
-    {"op": "result", "outcome": "ok", "results": "x"},
-    {"op": "result", "outcome": "ok", "results": [{"index": "0"}]},
-    {"op": "result", "outcome": "ok", "results": [{"index": 0, "passed": "yes"}]},
+    {"op": "result", "outcome": "ok", "variants": "x"},
+    {"op": "result", "outcome": "ok", "variants": [{"variant": 0, "results": [{"index": "0"}]}]},
+    {"op": "result", "outcome": "ok", "variants": [{"variant": 0, "results": [{"index": 0, "passed": "yes"}]}]},
+    {"op": "result", "outcome": "ok", "variants": [{"results": []}]},
+    {"op": "result", "outcome": "ok", "variants": [{"variant": 0}] * 100},
     {"op": "result", "outcome": "error", "error": "str"},
     {"op": "result", "outcome": "error", "error": {"type": 1, "message": "m"}},
     {"op": "result", "outcome": "ok", "phase": "elsewhere"},
@@ -75,8 +78,8 @@ def test_a_malformed_reply_is_a_crash_verdict_not_a_traceback(wire):
 
 
 def test_a_value_pointing_at_a_missing_buffer_is_a_crash():
-    wire = RunReply(Outcome.OK, results=(ProbeResult(0, value={"t": "tensor", "dtype": "float32", "shape": [2],
-                                                                "wire": "<f4", "buf": 3}),)).to_wire()
+    value = {"t": "tensor", "dtype": "float32", "shape": [2], "wire": "<f4", "buf": 3}
+    wire = RunReply(Outcome.OK, variants=(VariantRun(0, (ProbeResult(0, value=value),)),)).to_wire()
     record = RunRecord.from_exchange(Exchange(None, wire, [], Captured(), Captured()))
     assert record.outcome is Outcome.CRASHED and "missing buffer" in record.exit_description
 

@@ -239,7 +239,7 @@ def request_for(exercise: Exercise, code: str) -> RunRequest:
             probes.append(Probe(index, "function", check.name, args=check.args, repeat=check.repeat))
     lesson_dir = str(exercise.lesson_dir) if exercise.lesson_dir else None
     return RunRequest(code=code, setup=exercise.setup, seed=exercise.seed, lesson_dir=lesson_dir,
-                      probes=tuple(probes))
+                      probes=tuple(probes), variants=exercise.variants)
 
 
 _probe_cache: dict[str, dict] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from tutor.checking.compare import Options, compare
 from tutor.checking.static import has_placeholder, run_static_check
@@ -37,11 +38,13 @@ def judge(exercise: Exercise, code: str, learner: RunRecord, reference: RunRecor
         if has_placeholder(code):
             return Verdict(status="not_attempted", summary=_NOT_ATTEMPTED, checks=statics, error=error, **base)
         where = f" (line {error.line})" if error.line else ""
+        if learner.variant > 0:
+            where += " " + another_input(learner.variant, learner.variant_inputs)
         return Verdict(status="error", summary=f"Your code raised {error.headline()}{where}.",
                        checks=statics, error=error, **base)
     if reference is None:
         raise LessonBug(f"{exercise.full_id}: no reference results")
-    results = tuple(_run_check(check, index, code, learner, reference, expected)
+    results = tuple(_judge_check(check, index, code, learner, reference, expected)
                     for index, check in enumerate(exercise.checks))
     failed = [result for result in results if not result.passed]
     if not failed:
@@ -99,26 +102,59 @@ def _error_info(error: ErrorReport | None) -> ErrorInfo:
     return ErrorInfo(type=error.type, message=error.message, traceback=error.traceback, line=error.line)
 
 
-def _run_check(check: Check, index: int, code: str, learner: RunRecord, reference: RunRecord,
+# Checks that compare with the reference (or evaluate in the learner's namespace) hold in every
+# variant; a literal `expected` value, the printed output and the code's text are the example's.
+_PER_VARIANT = (TensorCheck, AssertCheck, FunctionCheck)
+
+
+def _judge_check(check: Check, index: int, code: str, learner: RunRecord, reference: RunRecord,
+                 expected: dict[int, object]) -> CheckResult:
+    if not isinstance(check, _PER_VARIANT):
+        return _run_check(check, index, 0, code, learner, reference, expected)
+    count = max(len(reference.variants), 1)
+    result = None
+    for variant in range(count):
+        result = _run_check(check, index, variant, code, learner, reference, expected)
+        if not result.passed:
+            if variant == 0:
+                return result
+            inputs = learner.inputs[variant] if variant < len(learner.inputs) else ()
+            mismatch = result.mismatch
+            if mismatch is not None:
+                mismatch = replace(mismatch, caption=f"{mismatch.caption} (test {variant + 1} of {count})")
+            context = another_input(variant, inputs, count)
+            return replace(result, message=f"{context[0].upper()}{context[1:]}: {result.message}",
+                           mismatch=mismatch)
+    return result
+
+
+def another_input(variant: int, inputs: tuple[str, ...], count: int | None = None) -> str:
+    """'with another input than the example (test 2 of 3: x = tensor([...]))'."""
+    where = f"test {variant + 1}" + (f" of {count}" if count else "")
+    given = f": {'; '.join(inputs)}" if inputs else ""
+    return f"with another input than the example ({where}{given})"
+
+
+def _run_check(check: Check, index: int, variant: int, code: str, learner: RunRecord, reference: RunRecord,
                expected: dict[int, object]) -> CheckResult:
     if isinstance(check, StaticCheck):
         return run_static_check(check, code)
     if isinstance(check, OutputCheck):
         return _output(check, learner)
     if isinstance(check, AssertCheck):
-        return _assert(check, learner.result(index))
+        return _assert(check, learner.result(index, variant))
     if isinstance(check, FunctionCheck):
-        return _function(check, learner.result(index), reference.result(index))
+        return _function(check, learner.result(index, variant), reference.result(index, variant))
     if isinstance(check, TensorCheck):
-        want = reference.result(index)
+        want = reference.result(index, variant)
         if want is None or want.missing:
             raise LessonBug(f"the reference solution does not define `{check.name}`")
         options = Options(check.rtol, check.atol, check.dtype, check.device, check.requires_grad, check.grad)
-        return _value_check(check, learner.result(index), want.value, options)
+        return _value_check(check, learner.result(index, variant), want.value, options)
     if isinstance(check, ExpectedCheck):
         options = Options(check.rtol, check.atol, dtype=check.dtype is not None or check.file is not None,
                           device=False, requires_grad=False)
-        return _value_check(check, learner.result(index), expected[index], options)
+        return _value_check(check, learner.result(index, variant), expected[index], options)
     raise TypeError(f"unknown check {check!r}")
 
 

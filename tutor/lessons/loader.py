@@ -111,7 +111,8 @@ def _read_lesson(document: dict, path: Path, problems: Problems) -> Lesson | Non
 
 
 _EXERCISE_KEYS = {"id", "title", "prompt", "setup", "starter", "solution", "hints", "timeout",
-                  "device", "seed", "check", "sandbox"}
+                  "device", "seed", "variants", "answer", "answer_reason", "check", "sandbox"}
+MAX_VARIANTS = 10
 
 
 def _read_exercise(table: dict, table_path: tuple, lesson_id: str, path: Path,
@@ -141,6 +142,17 @@ def _read_exercise(table: dict, table_path: tuple, lesson_id: str, path: Path,
     if seed is not None and not 0 <= seed < 2**32:
         fields.error("seed", "field 'seed' must be between 0 and 2**32 - 1")
         seed = 0
+    variants = fields.get("variants", int, default=3)
+    if variants is not None and not 1 <= variants <= MAX_VARIANTS:
+        fields.error("variants", f"field 'variants' must be between 1 and {MAX_VARIANTS}")
+        variants = 3
+    answer = fields.get("answer", str, default="computed")
+    answer_reason = fields.get("answer_reason", str, default="")
+    if answer not in ("computed", "prediction"):
+        fields.error("answer", f"field 'answer' must be \"computed\" or \"prediction\", not {answer!r}")
+        answer = "computed"
+    elif answer == "prediction" and not (answer_reason or "").strip():
+        fields.error("answer_reason", "an exercise whose answer is a prediction says why in 'answer_reason'")
     sandbox = _read_sandbox(fields.get("sandbox", dict, default={}), table_path, context, problems)
     raw_checks = fields.get("check", list, default=[])
     fields.reject_unknown(_EXERCISE_KEYS)
@@ -164,7 +176,8 @@ def _read_exercise(table: dict, table_path: tuple, lesson_id: str, path: Path,
     return Exercise(
         id=exercise_id, lesson_id=lesson_id, title=title, prompt=prompt, starter=starter,
         solution=solution, setup=setup, hints=hints, timeout=timeout or 10.0, device=device,
-        seed=seed or 0, checks=tuple(checks), sandbox=sandbox, source=path,
+        seed=seed or 0, variants=variants or 3, answer=answer, answer_reason=(answer_reason or "").strip(),
+        checks=tuple(checks), sandbox=sandbox, source=path,
         line=problems.index.line_of(table_path) if problems.index else 0,
     )
 

@@ -119,6 +119,9 @@ class Exercise:
     timeout: float = 10.0
     device: DeviceNeed = "any"
     seed: int = 0
+    variants: int = 3  # the code is checked on this many inputs (variant 0 is the prompt's example)
+    answer: Literal["computed", "prediction"] = "computed"  # "prediction": a constant is the answer
+    answer_reason: str = ""  # why, for a prediction (lint then skips its hard-coded-answer attack)
     checks: tuple[Check, ...] = ()
     sandbox: SandboxPolicy = field(default_factory=SandboxPolicy)
     source: Path | None = None
@@ -140,6 +143,7 @@ class Exercise:
             "setup": self.setup,
             "solution": self.solution,
             "seed": self.seed,
+            "variants": self.variants,
             "checks": [asdict(c) for c in self.checks],
         }
         blob = json.dumps(payload, sort_keys=True, default=str).encode()

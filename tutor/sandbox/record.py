@@ -16,7 +16,11 @@ class RunRecord:
     outcome: Outcome
     phase: str | None = None  # where an error happened: "setup", "code" or "checks"
     error: ErrorReport | None = None
-    results: dict[int, ProbeResult] = field(default_factory=dict)  # by check index, values decoded
+    # One entry per variant that ran to the end: the probe results by check index, values decoded.
+    variants: list[dict[int, ProbeResult]] = field(default_factory=list)
+    inputs: list[tuple[str, ...]] = field(default_factory=list)  # each variant's inputs, described
+    variant: int = 0  # the variant the run ended in (where an error happened)
+    variant_inputs: tuple[str, ...] = ()  # and its inputs
     stdout: Captured = field(default_factory=Captured)
     stderr: Captured = field(default_factory=Captured)
     exit_description: str = ""
@@ -30,24 +34,27 @@ class RunRecord:
         try:
             reply = RunReply.from_wire(exchange.reply) if exchange.reply is not None else None
             if reply is not None:
-                record.results = {result.index: _decoded(result, exchange.buffers) for result in reply.results}
+                record.variants = [{result.index: _decoded(result, exchange.buffers) for result in run.results}
+                                   for run in reply.variants]
+                record.inputs = [run.inputs for run in reply.variants]
         except (ProtocolError, KeyError, TypeError, ValueError, RecursionError) as exc:
             record.exit_description = f"the worker sent a malformed reply ({_short(exc)})"
             return record
         if reply is not None:
             record.outcome, record.phase, record.error = reply.outcome, reply.phase, reply.error
+            record.variant, record.variant_inputs = reply.variant, reply.inputs
             record.check_stdout = reply.check_stdout
         if exchange.ended is not None:  # the tutor ended it: that is the outcome, whatever it said
             record.outcome = exchange.ended
-            record.results = {}
+            record.variants, record.inputs = [], []
         elif reply is not None and reply.outcome is Outcome.STOPPED:
             # Interrupted, but not by the tutor (the learner's code sent itself SIGINT): an error.
             record.outcome = Outcome.ERROR
             record.phase = record.phase or "code"
         return record
 
-    def result(self, index: int) -> ProbeResult | None:
-        return self.results.get(index)
+    def result(self, index: int, variant: int = 0) -> ProbeResult | None:
+        return self.variants[variant].get(index) if variant < len(self.variants) else None
 
 
 def _decoded(result: ProbeResult, buffers: list) -> ProbeResult:

@@ -63,21 +63,28 @@ class Probe:
                    args=tuple(_texts(data, "args", default=[])), repeat=_integer(data, "repeat", default=1))
 
 
+MAX_VARIANTS = 64  # a sanity bound on the wire; lesson files allow fewer (tutor/lessons/loader.py)
+
+
 @dataclass(frozen=True)
 class RunRequest:
-    """Run `setup`, then `code`, in a fresh namespace seeded with `seed`, then gather the probes."""
+    """Run `setup`, then `code`, in a fresh namespace seeded with `seed`, then gather the probes;
+    with `variants` > 1, all of that again for each variant v, seeded with `seed + v`, its setup
+    seeing `variant = v` (so an exercise checks the code on inputs the prompt never showed)."""
 
     code: str
     setup: str = ""
     seed: int = 0
     lesson_dir: str | None = None  # the pack's folder, seen by the code as `lesson_dir`
     probes: tuple[Probe, ...] = ()
+    variants: int = 1
 
     OP = "run"
 
     def to_wire(self) -> dict:
         return {"op": self.OP, "code": self.code, "setup": self.setup, "seed": self.seed,
-                "lesson_dir": self.lesson_dir, "probes": [probe.to_wire() for probe in self.probes]}
+                "lesson_dir": self.lesson_dir, "probes": [probe.to_wire() for probe in self.probes],
+                "variants": self.variants}
 
     @classmethod
     def from_wire(cls, data: object) -> "RunRequest":
@@ -85,9 +92,12 @@ class RunRequest:
         probes = data.get("probes", [])
         if not isinstance(probes, list):
             raise ProtocolError("a run request's probes must be a list")
+        variants = _integer(data, "variants", default=1)
+        if not 1 <= variants <= MAX_VARIANTS:
+            raise ProtocolError(f"a run has 1 to {MAX_VARIANTS} variants, not {variants}")
         return cls(code=_text(data, "code", default=""), setup=_text(data, "setup", default=""),
                    seed=_integer(data, "seed", default=0), lesson_dir=_optional_text(data, "lesson_dir"),
-                   probes=tuple(Probe.from_wire(probe) for probe in probes))
+                   probes=tuple(Probe.from_wire(probe) for probe in probes), variants=variants)
 
 
 @dataclass(frozen=True)
@@ -199,14 +209,40 @@ class ProbeResult:
 
 
 @dataclass(frozen=True)
+class VariantRun:
+    """One variant's probe results, and its inputs described for a message ("x = tensor([...])")."""
+
+    variant: int
+    results: tuple[ProbeResult, ...] = ()
+    inputs: tuple[str, ...] = ()
+
+    def to_wire(self) -> dict:
+        return {"variant": self.variant, "results": [result.to_wire() for result in self.results],
+                "inputs": list(self.inputs)}
+
+    @classmethod
+    def from_wire(cls, data: object) -> "VariantRun":
+        data = _mapping(data, "variant")
+        results = data.get("results", [])
+        if not isinstance(results, list) or len(results) > MAX_ITEMS:
+            raise ProtocolError("a variant's results must be a list")
+        return cls(variant=_integer(data, "variant"), inputs=tuple(_texts(data, "inputs", default=[])),
+                   results=tuple(ProbeResult.from_wire(result) for result in results))
+
+
+@dataclass(frozen=True)
 class RunReply:
-    """The worker's answer to a RunRequest. A worker only knows OK, ERROR and STOPPED (it was
-    interrupted); whether a stop was the timeout or the learner is the tutor's to say."""
+    """The worker's answer to a RunRequest: the variants that ran to the end, and how the run
+    ended. A worker only knows OK, ERROR and STOPPED (it was interrupted); whether a stop was the
+    timeout or the learner is the tutor's to say. An error stops the run in the variant it
+    happened in (`variant`)."""
 
     outcome: Outcome
     phase: str | None = None  # where an error happened: "setup", "code" or "checks"
     error: ErrorReport | None = None
-    results: tuple[ProbeResult, ...] = ()
+    variant: int = 0  # the variant the run ended in
+    inputs: tuple[str, ...] = ()  # that variant's inputs (when it is not variant 0)
+    variants: tuple[VariantRun, ...] = ()  # the variants that ran to the end
     check_stdout: str = ""  # printed by the learner's functions while the checks called them
     recycle: tuple[str, ...] = ()  # why this worker should be replaced (it may be tainted)
 
@@ -214,8 +250,9 @@ class RunReply:
 
     def to_wire(self) -> dict:
         return {"op": self.OP, "outcome": self.outcome.value, "phase": self.phase,
-                "error": self.error.to_wire() if self.error else None,
-                "results": [result.to_wire() for result in self.results],
+                "error": self.error.to_wire() if self.error else None, "variant": self.variant,
+                "inputs": list(self.inputs),
+                "variants": [run.to_wire() for run in self.variants],
                 "check_stdout": self.check_stdout, "recycle": list(self.recycle)}
 
     @classmethod
@@ -233,19 +270,14 @@ class RunReply:
         if phase is not None and phase not in PHASES:
             raise ProtocolError(f"unknown phase {phase!r}")
         error = data.get("error")
-        results = data.get("results", [])
-        if not isinstance(results, list) or len(results) > MAX_ITEMS:
-            raise ProtocolError("a reply's results must be a list")
+        variants = data.get("variants", [])
+        if not isinstance(variants, list) or len(variants) > MAX_VARIANTS:
+            raise ProtocolError("a reply's variants must be a list")
         return cls(outcome=outcome, phase=phase, error=ErrorReport.from_wire(error) if error is not None else None,
-                   results=tuple(ProbeResult.from_wire(result) for result in results),
+                   variant=_integer(data, "variant", default=0), inputs=tuple(_texts(data, "inputs", default=[])),
+                   variants=tuple(VariantRun.from_wire(run) for run in variants),
                    check_stdout=_text(data, "check_stdout", default=""),
                    recycle=tuple(_texts(data, "recycle", default=[])))
-
-    def result(self, index: int) -> ProbeResult | None:
-        for result in self.results:
-            if result.index == index:
-                return result
-        return None
 
 
 # -- validation: one clear ProtocolError for any malformed field ------------------------------------
@@ -303,4 +335,4 @@ def _flag(data: dict, key: str) -> bool:
 
 
 __all__ = ["CallCase", "ErrorReport", "LoadRequest", "Outcome", "Probe", "ProbeResult", "RunReply",
-           "RunRequest"]
+           "RunRequest", "VariantRun"]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import builtins
 import io
 import linecache
+import os
 import shutil
 import signal
+import sys
 import traceback
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
@@ -14,7 +16,8 @@ from pathlib import Path
 import torch
 
 from tutor.sandbox.protocol import SCRATCH_PREFIX
-from tutor.sandbox.runspec import CallCase, ErrorReport, Outcome, Probe, ProbeResult, RunReply, RunRequest
+from tutor.sandbox.runspec import (CallCase, ErrorReport, Outcome, Probe, ProbeResult, RunReply, RunRequest,
+                                  VariantRun)
 from tutor.sandbox.worker import oslimits
 from tutor.sandbox.worker.encode import Encoder, short_repr
 from tutor.sandbox.worker.refusals import Refusals
@@ -24,6 +27,27 @@ LEARNER_FILE = "<your code>"
 SETUP_FILE = "<setup>"
 _GPU_MEMORY_MARKERS = ("CUDA out of memory", "HIP out of memory", "MPS backend out of memory")
 _MEMORY_MARKERS = ("can't allocate memory", "not enough memory", "out of memory", "Cannot allocate memory")
+
+
+class _PhaseError(Exception):
+    """An exception raised by setup, the learner's code or a check, with the phase it came from."""
+
+    def __init__(self, exc: BaseException, phase: str) -> None:
+        super().__init__(phase)
+        self.exc = exc
+        self.phase = phase
+
+
+@contextmanager
+def _phase(name: str):
+    try:
+        yield
+    except _PhaseError:
+        raise
+    except KeyboardInterrupt as exc:
+        raise _PhaseError(exc, name) from None
+    except BaseException as exc:  # SystemExit included: the learner's sys.exit must not end us
+        raise _PhaseError(exc, name) from exc
 
 
 class Interrupts:
@@ -63,51 +87,84 @@ class Runner:
         self.scratch = scratch
         self.interrupts = Interrupts()
         self.refusals: Refusals | None = None  # set once the sandbox is on (after the warm-up)
+        self.devnull = os.open(os.devnull, os.O_WRONLY | os.O_CLOEXEC)  # opened before the sandbox
         signal.signal(signal.SIGINT, self.interrupts._handler)
 
     def run(self, request: RunRequest) -> tuple[RunReply, list]:
         self.interrupts.start_run()
-        self._clean_scratch()
-        self.state.reset(request.seed)
         _register_source(LEARNER_FILE, request.code)
         _register_source(SETUP_FILE, request.setup)
-        namespace = {"__name__": "__main__", "__builtins__": builtins, "device": self.device}
-        if request.lesson_dir:
-            namespace["lesson_dir"] = Path(request.lesson_dir)  # the pack's own data files
         encoder = Encoder()
-        outcome, phase, error = Outcome.OK, "setup", None
-        results: tuple[ProbeResult, ...] = ()
+        self._inputs = ()
+        outcome, phase, error, variant = Outcome.OK, None, None, 0
+        runs: list[VariantRun] = []
         check_stdout = ""
         recycle: list[str] = []
         try:
             with self.interrupts.learner_code():
-                if request.setup:
-                    exec(compile(request.setup, SETUP_FILE, "exec", dont_inherit=True), namespace)
-                args_namespace = {**_args_builtins(), **namespace}
-                phase = "code"
-                exec(compile(request.code, LEARNER_FILE, "exec", dont_inherit=True), namespace)
-                self._synchronize()
-                phase = "checks"
-                # What the learner's functions print while the checks call them is not what their
-                # code printed: keep it apart, so `output` checks and the stdout pane see only the latter.
-                with redirect_stdout(io.StringIO()) as printed:
-                    probing = _Probing(namespace, args_namespace, request.seed, encoder, self.refusals)
-                    results = tuple(probing.run(probe) for probe in request.probes)
-                    self._synchronize()
-                check_stdout = printed.getvalue()[:_CHECK_OUTPUT_CAP]
-        except KeyboardInterrupt as exc:
-            outcome = Outcome.STOPPED if self.interrupts.fired else Outcome.ERROR
-            error = describe_error(exc, request.code, self.refusals)
-        except BaseException as exc:  # SystemExit included: the learner's sys.exit must not end us
+                for variant in range(request.variants):
+                    if variant == 1:
+                        # The learner reads what the example (variant 0) printed; the other
+                        # variants' prints would only repeat it with other numbers.
+                        self._silence_output()
+                    run, printed = self._run_variant(request, variant, encoder)
+                    runs.append(run)
+                    if variant == 0:
+                        check_stdout = printed
+        except _PhaseError as wrapped:  # an exception in the learner's or setup code
+            exc, phase = wrapped.exc, wrapped.phase
             outcome, error = Outcome.ERROR, describe_error(exc, request.code, self.refusals)
+            if isinstance(exc, KeyboardInterrupt) and self.interrupts.fired:
+                outcome = Outcome.STOPPED
             if _is_memory_error(exc):
                 recycle.append("out of GPU memory" if _is_gpu_memory_error(exc) else "out of memory")
             if _is_cuda_error(exc):
                 recycle.append("a CUDA error")
+        except KeyboardInterrupt as exc:  # between phases
+            outcome = Outcome.STOPPED if self.interrupts.fired else Outcome.ERROR
+            error = describe_error(exc, request.code, self.refusals)
         recycle += self._aftermath()
         reply = RunReply(outcome=outcome, phase=phase if outcome is Outcome.ERROR else None, error=error,
-                         results=results, check_stdout=check_stdout, recycle=tuple(recycle))
+                         variant=variant, inputs=self._inputs, variants=tuple(runs), check_stdout=check_stdout,
+                         recycle=tuple(recycle))
         return reply, encoder.buffers
+
+    def _run_variant(self, request: RunRequest, variant: int, encoder: Encoder) -> tuple[VariantRun, str]:
+        """Setup, code and probes of one variant, in a fresh namespace and scratch folder."""
+        self._clean_scratch()
+        self._inputs: tuple[str, ...] = ()
+        seed = request.seed + variant
+        self.state.reset(seed)
+        namespace = {"__name__": "__main__", "__builtins__": builtins, "device": self.device, "variant": variant}
+        if request.lesson_dir:
+            namespace["lesson_dir"] = Path(request.lesson_dir)  # the pack's own data files
+        given = set(namespace)
+        with _phase("setup"):
+            if request.setup:
+                exec(compile(request.setup, SETUP_FILE, "exec", dont_inherit=True), namespace)
+        inputs = self._inputs = describe_inputs(namespace, given) if variant else ()
+        del namespace["variant"]  # the setup's to choose inputs by; the learner's code never needs it
+        args_namespace = {**_args_builtins(), **namespace}
+        with _phase("code"):
+            exec(compile(request.code, LEARNER_FILE, "exec", dont_inherit=True), namespace)
+            self._synchronize()
+        # What the learner's functions print while the checks call them is not what their code
+        # printed: keep it apart, so `output` checks and the stdout pane see only the latter.
+        with _phase("checks"), redirect_stdout(io.StringIO()) as printed:
+            probing = _Probing(namespace, args_namespace, seed, encoder, self.refusals)
+            results = tuple(probing.run(probe) for probe in request.probes)
+            self._synchronize()
+        return VariantRun(variant, results, inputs), printed.getvalue()[:_CHECK_OUTPUT_CAP]
+
+    def _silence_output(self) -> None:
+        """Send fd 1 and 2 to /dev/null (the worker restores them before it replies)."""
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        for fd in (1, 2):
+            os.dup2(self.devnull, fd)
 
     def _synchronize(self) -> None:
         if self.device.type == "cuda":
@@ -267,6 +324,24 @@ def _describe_arg(arg: object) -> str:
         return f"[{inner}]" if isinstance(arg, list) else f"({inner}{',' if len(arg) == 1 else ''})"
     text = short_repr(arg, 80)
     return text if " object at 0x" not in text else f"<{type(arg).__name__}>"
+
+
+_MAX_INPUTS = 4
+
+
+def describe_inputs(namespace: dict, given: set[str]) -> tuple[str, ...]:
+    """What a variant's setup defined, for a message: "x = tensor([0.41, -1.2, 0.07])" (small
+    tensors whole, large ones by shape; modules, functions and classes left out)."""
+    described = []
+    for name, value in namespace.items():
+        if name in given or name.startswith("_") or callable(value) and not isinstance(value, torch.Tensor):
+            continue
+        if isinstance(value, type(torch)):  # a module the setup imported
+            continue
+        described.append(f"{name} = {_describe_arg(value)}")
+        if len(described) == _MAX_INPUTS:
+            break
+    return tuple(described)
 
 
 def _total_size(args: tuple) -> int:
