@@ -60,7 +60,7 @@ def _ragged(groups: dict[str, str]) -> dict[str, str]:
 
 
 def _not_tensor(groups: dict[str, str]) -> dict[str, str]:
-    kind = groups["kind"]
+    kind = groups["kind"].rsplit(".", 1)[-1]  # "numpy.ndarray" -> "ndarray"
     hints = {
         "list": "Make a tensor first: torch.tensor(values), or torch.stack(list_of_tensors).",
         "tuple": "Make a tensor first: torch.tensor(values), or torch.stack(tuple_of_tensors).",
@@ -134,7 +134,7 @@ ENTRIES: tuple[Entry, ...] = (
           "{want} were expected.",
           "Make every row the same length (pad or trim), or keep a list of tensors.", _ragged),
     Entry("input-not-tensor", ("TypeError",),
-          r"(?P<fn>\w+)\(\): argument '(?P<arg>\w+)' \(position \d+\) must be Tensor, not (?P<kind>\w+)",
+          r"(?P<fn>\w+)\(\): argument '(?P<arg>\w+)' \(position \d+\) must be Tensor, not (?P<kind>[\w.]+)",
           "{fn}() needs a tensor for `{arg}`, but got a {kind}.",
           "{hint}", _not_tensor),
     Entry("mean-integer", _RT,

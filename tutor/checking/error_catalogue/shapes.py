@@ -12,7 +12,7 @@ def _matmul(groups: dict[str, str]) -> dict[str, str]:
     rows, cols, want = int(groups["r1"]), int(groups["c1"]), int(groups["r2"])
     if 0 < cols < want and (rows * cols) % want == 0:
         batch = rows * cols // want
-        return {"hint": f"{rows}x{cols} holds {batch}x{want} numbers: if they are {batch} images (or samples) "
+        return {"hint": f"The left side, {rows}x{cols}, holds {batch}x{want} numbers: if they are {batch} images (or samples) "
                         f"that were not flattened, flatten them first, e.g. x.flatten(1) or nn.Flatten()."}
     return {"hint": f"Print both shapes: the left's last dimension must be {want} (or the layer's in_features "
                     f"must be {cols})."}
