@@ -136,7 +136,7 @@ CASES: list[tuple[str, object, tuple[str, ...]]] = [
     ("dot-sizes", lambda: torch.ones(3) @ torch.ones(4), ("3 and 4 elements",)),
     ("bmm-shapes", lambda: torch.bmm(torch.ones(2, 3, 4), torch.ones(2, 5, 6)), ("[2, 4]", "[2, 5]")),
     ("conv-channels", lambda: nn.Conv2d(3, 16, 3)(torch.ones(8, 1, 28, 28)),
-     ("expects 3 input channels", "[8, 1, 28, 28] has 1", "in_channels 1")),
+     ("expects 3 input channels", "[8, 1, 28, 28], has 1", "in_channels 1")),
     ("conv-channels", lambda: nn.Conv2d(3, 16, 3)(torch.ones(8, 28, 28, 3)),
      ("has 28 there", "channels-last", "x.permute(0, 3, 1, 2)")),
     ("conv-input-dims", lambda: nn.Conv2d(1, 16, 3)(torch.ones(8, 784)),

@@ -98,8 +98,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("conv-channels", _RT,
           r"Given groups=\d+, weight of size \[(?P<weight>[\d, ]+)\], expected input\[(?P<input>[\d, ]+)\] "
           r"to have (?P<want>\d+) channels, but got (?P<got>\d+) channels instead",
-          "The convolution expects {want} input channels in dimension 1, but your input of shape [{input}] "
-          "has {got} there.",
+          "The convolution expects {want} input channels in dimension 1, but the input it got, [{input}], has "
+          "{got} there.",
           "{hint}", _conv_channels),
     Entry("conv-input-dims", _RT,
           r"Expected (?P<unbatched>\d)D \(unbatched\) or (?P<batched>\d)D \(batched\) input to (?P<op>\w+), "
