@@ -235,6 +235,34 @@ def test_learner_code_is_never_called():
     assert "`self` is a Net (nn.Module): layers fc; 8 parameters, float32 on cpu" in facts
 
 
+def test_attributes_of_a_learners_plain_object():
+    exc, code, namespace = run_learner("""
+        import torch
+        CALLS = []
+
+        class Images(torch.utils.data.Dataset):
+            def __init__(self):
+                self.images = torch.rand(100, 28, 28)
+                self.labels = torch.arange(100)
+
+            @property
+            def size(self):
+                CALLS.append("property")
+                return 100
+
+            def __len__(self):
+                return 100
+
+            def __getitem__(self, index):
+                return self.images[index + self.size], self.labels[index]
+
+        first = Images()[0]
+    """)
+    assert frame_facts(exc, code) == ["`self.images` is float32 (100, 28, 28) on cpu", "`index` is the int 0",
+                                      "`self.labels` is int64 (100,) on cpu"]
+    assert namespace["CALLS"] == ["property"]  # once, by the learner's own line; never by frame_facts
+
+
 def test_source_from_linecache_when_not_given_as_in_a_function_check():
     _, _, namespace = run_learner("""
         import torch

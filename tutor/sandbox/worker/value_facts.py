@@ -9,6 +9,7 @@ __getattr__, __repr__ or __torch_function__; none of them is ever called from he
 from __future__ import annotations
 
 import warnings
+from types import GetSetDescriptorType, ModuleType
 
 import torch
 from torch import nn
@@ -202,16 +203,30 @@ def _attribute(value: object, name: str) -> object:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # .grad of a non-leaf warns; reading it is still fine
             return getattr(value, name)
-    if not issubclass(kind, nn.Module) or _defined_on_class(kind, name):
+    if _defined_on_class(kind, name):
         return MISSING  # a property or method of the learner's class would run their code
-    state = _MODULE_DICT.__get__(value)
-    if name in state:
-        return state[name]
-    for table in ("_parameters", "_buffers", "_modules"):
-        entries = state.get(table)
-        if type(entries) is dict and name in entries:
-            return entries[name]
-    return MISSING
+    if issubclass(kind, nn.Module):
+        state = _MODULE_DICT.__get__(value)
+        for table in ("_parameters", "_buffers", "_modules"):
+            entries = state.get(table)
+            if type(entries) is dict and name in entries:
+                return entries[name]
+    else:
+        state = _instance_dict(value)
+    return state[name] if type(state) is dict and name in state else MISSING
+
+
+def _instance_dict(value: object) -> dict | None:
+    """The instance dict of a learner's plain object (a Dataset, say), through its class's slot."""
+    kind = type(value)
+    if issubclass(kind, (type, ModuleType)):
+        return None  # `torch.float32`, `nn.Linear`: names of things, not values of the learner's
+    for klass in _TYPE_MRO.__get__(kind):
+        slot = _TYPE_DICT.__get__(klass).get("__dict__")
+        if slot is not None:
+            # Only the interpreter's own slot: a `__dict__` property of the learner's would run code.
+            return slot.__get__(value) if type(slot) is GetSetDescriptorType else None
+    return None
 
 
 def _defined_on_class(kind: type, name: str) -> bool:
