@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 
 from tutor.checking.compare import Options, compare
+from tutor.checking.explain import explain
 from tutor.checking.static import has_placeholder, run_static_check
 from tutor.checking.verdict import CheckResult, ErrorInfo, Verdict
 from tutor.lessons.model import (AssertCheck, Check, Exercise, ExpectedCheck, FunctionCheck, OutputCheck,
@@ -99,7 +100,9 @@ def _headline(error: ErrorReport | None) -> str:
 def _error_info(error: ErrorReport | None) -> ErrorInfo:
     if error is None:
         return ErrorInfo(type="Error", message="")
-    return ErrorInfo(type=error.type, message=error.message, traceback=error.traceback, line=error.line)
+    explained = explain(error.type, error.message)
+    return ErrorInfo(type=error.type, message=error.message, traceback=error.traceback, line=error.line,
+                     facts=error.facts, explanation=explained.text if explained else "")
 
 
 # Checks that compare with the reference (or evaluate in the learner's namespace) hold in every
@@ -211,7 +214,9 @@ def _function(check: FunctionCheck, got: ProbeResult | None, want: ProbeResult |
             raise LessonBug(f"the reference `{check.name}` raised on {want_case.args}: {want_case.error.headline()}")
         call = f"{check.name}{_call_args(got_case.args)}"
         if got_case.error is not None:
-            failures.append((got_case.size, f"`{call}` raised {got_case.error.headline()}", None))
+            explained = explain(got_case.error.type, got_case.error.message)
+            because = f" {explained.text}" if explained else ""
+            failures.append((got_case.size, f"`{call}` raised {got_case.error.headline()}.{because}", None))
             continue
         outcome = compare("result", want_case.value, got_case.value, options)
         if not outcome.ok:

@@ -66,13 +66,15 @@ class ErrorInfo:
     message: str
     traceback: tuple[str, ...] = ()
     line: int | None = None  # 1-based line in the learner's code, for marking it in the editor
+    facts: tuple[str, ...] = ()  # "`x` is float32 (64, 28, 28) on cpu": what the failing line used
+    explanation: str = ""  # the error in a learner's words, and what to try (tutor/checking/explain.py)
 
     def headline(self) -> str:
         return f"{self.type}: {self.message}" if self.message else self.type
 
     def to_json(self) -> dict:
         return {"type": self.type, "message": self.message, "line": self.line,
-                "traceback": list(self.traceback)}
+                "traceback": list(self.traceback), "facts": list(self.facts), "explanation": self.explanation}
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ PROBE_KINDS: tuple[ProbeKind, ...] = ("value", "assert", "function")
 PHASES = ("setup", "code", "checks")
 MAX_TEXT = 256 * 1024  # any one string in a reply (messages, reprs, captured check output)
 MAX_ITEMS = 100_000  # any one list in a reply
+MAX_FACTS = 8
 
 
 class Outcome(str, Enum):
@@ -126,12 +127,14 @@ class ErrorReport:
     message: str
     line: int | None = None  # 1-based line in the learner's code
     traceback: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()  # the tensors and modules named on the failing line, described
 
     def headline(self) -> str:
         return f"{self.type}: {self.message}" if self.message else self.type
 
     def to_wire(self) -> dict:
-        return {"type": self.type, "message": self.message, "line": self.line, "traceback": list(self.traceback)}
+        return {"type": self.type, "message": self.message, "line": self.line, "traceback": list(self.traceback),
+                "facts": list(self.facts)}
 
     @classmethod
     def from_wire(cls, data: object) -> "ErrorReport":
@@ -140,7 +143,8 @@ class ErrorReport:
         if line is not None and (not isinstance(line, int) or isinstance(line, bool)):
             raise ProtocolError("an error's line must be a number")
         return cls(type=_text(data, "type"), message=_text(data, "message", default=""), line=line,
-                   traceback=tuple(_texts(data, "traceback", default=[])))
+                   traceback=tuple(_texts(data, "traceback", default=[])),
+                   facts=tuple(_texts(data, "facts", default=[]))[:MAX_FACTS])
 
 
 @dataclass(frozen=True)

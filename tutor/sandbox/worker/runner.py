@@ -20,6 +20,7 @@ from tutor.sandbox.runspec import (CallCase, ErrorReport, Outcome, Probe, ProbeR
                                   VariantRun)
 from tutor.sandbox.worker import oslimits
 from tutor.sandbox.worker.encode import Encoder, short_repr
+from tutor.sandbox.worker.frame_facts import frame_facts
 from tutor.sandbox.worker.refusals import Refusals
 from tutor.sandbox.worker.state import GlobalState, seed_everything
 
@@ -392,8 +393,10 @@ def describe_error(exc: BaseException, code: str | None, refusals: Refusals | No
                    f"(raise it with --memory-limit). Original error: {_first_line(message)}")
     elif refusals is not None and (explained := refusals.explain(exc)):
         message = f"{explained} (the system said: {_first_line(message)})"
+    facts = () if isinstance(exc, (SyntaxError, SystemExit, KeyboardInterrupt)) else tuple(frame_facts(exc, code))
     return ErrorReport(type=name, message=message, line=line,
-                       traceback=tuple(text for part in lines for text in part.rstrip("\n").split("\n")))
+                       traceback=tuple(text for part in lines for text in part.rstrip("\n").split("\n")),
+                       facts=facts)
 
 
 def _first_line(text: str) -> str:
