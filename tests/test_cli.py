@@ -143,7 +143,9 @@ title = "Three"
 prompt = "Make `z`, 0 to 2 as floats."
 starter = "z = ...\\n"
 solution = "import torch\\nz = torch.arange(3.0)\\n"
-hints = ["arange", "torch.arange(3.0)"]
+hints = ["a range", "torch.arange", "torch.arange(...)"]
+answer = "prediction"
+answer_reason = "the expected file holds a fixed value"
 
 [[exercise.check]]
 kind = "expected"

@@ -58,6 +58,16 @@ def _pack(text: str) -> Path:
     return path
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of at least 1")
+    return value
+
+
 def _fraction(text: str) -> float:
     try:
         value = float(text)
@@ -122,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     lint = commands.add_parser("lint", help="validate lesson files and prove every exercise")
     lint.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="lesson files or packs (default: all)")
+    lint.add_argument("--jobs", "-j", type=_positive, metavar="N", default=None,
+                      help="exercises proved at once, each in a worker of its own (default: cores, at most 2)")
     _global_options(lint)
 
     doctor = commands.add_parser("doctor", help="versions, devices, sandbox protections, paths")

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -11,8 +15,9 @@ from rich.table import Table
 from tutor.cli import EXIT_NOT_PASSED, EXIT_OK, UsageError
 from tutor.cli.common import console, errors, make_session, pack_paths
 from tutor.lessons.catalog import Catalog
+from tutor.lessons.model import Exercise, Lesson
 from tutor.linting import ExerciseReport, lint_exercise, lint_explanation
-from tutor.session import WorkerStartError
+from tutor.session import Session, WorkerStartError
 
 
 def run_lint(args: argparse.Namespace) -> int:
@@ -25,35 +30,44 @@ def run_lint(args: argparse.Namespace) -> int:
     for error in catalog.errors:
         errors.print(str(error), markup=False)
     exercises = catalog.exercises()
-    session = make_session(args, catalog, store=None, spare=True)
-    problems: list[str] = []
-    rows = []
-    reports = []
+    jobs = max(1, min(args.jobs or default_jobs(), len(exercises) or 1))
+    # Each job proves its share of the exercises in a session (a worker) of its own.
+    sessions = _Sessions(lambda: make_session(args, catalog, store=None, spare=False))
+    work: list[tuple[Lesson, Exercise | None]] = [(lesson, None) for lesson in catalog.lessons]
+    work += [(lesson, exercise) for lesson in catalog.lessons for exercise in lesson.exercises]
+    explanation_problems: dict[str, list[str]] = {}
+    reports: dict[str, ExerciseReport] = {}
     try:
-        session.start()
         with Progress(TextColumn("[bold]lint[/]"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=errors, transient=True) as progress:
-            task = progress.add_task("", total=len(exercises) + len(catalog.lessons))
-            for lesson in catalog.lessons:
-                progress.update(task, description=lesson.id)
-                lesson_problems = lint_explanation(session, lesson)
-                progress.advance(task)
-                solutions = starters = 0
-                for exercise in lesson.exercises:
-                    progress.update(task, description=exercise.full_id)
-                    report = lint_exercise(session, exercise)
-                    reports.append(report)
-                    lesson_problems += report.problems
-                    solutions += report.solution_passes
-                    starters += report.starter_fails
-                    progress.advance(task)
-                rows.append((lesson, solutions, starters, lesson_problems))
-                problems += lesson_problems
+            task = progress.add_task("", total=len(work))
+
+            def prove(item: tuple[Lesson, Exercise | None]) -> None:
+                lesson, exercise = item
+                session = sessions.mine()
+                if exercise is None:
+                    explanation_problems[lesson.id] = lint_explanation(session, lesson)
+                else:
+                    reports[exercise.full_id] = lint_exercise(session, exercise)
+                progress.update(task, advance=1, description=(exercise or lesson).id)
+
+            with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="ptref-lint") as pool:
+                for finished in [pool.submit(prove, item) for item in work]:
+                    finished.result()
     except WorkerStartError as exc:
         raise UsageError(str(exc)) from None
     finally:
-        session.close()
+        sessions.close()
+    problems: list[str] = []
+    rows = []
+    for lesson in catalog.lessons:
+        mine = [reports[exercise.full_id] for exercise in lesson.exercises]
+        lesson_problems = explanation_problems.get(lesson.id, []) + [p for r in mine for p in r.problems]
+        rows.append((lesson, sum(r.solution_passes for r in mine), sum(r.starter_fails for r in mine),
+                     lesson_problems))
+        problems += lesson_problems
+    ordered_reports = [reports[exercise.full_id] for exercise in exercises]
     for problem in problems:
         errors.print(problem, markup=False)
     table = Table(title="lint", title_justify="left")
@@ -64,10 +78,9 @@ def run_lint(args: argparse.Namespace) -> int:
     table.add_column("hard-coded refused", justify="right")
     table.add_column("mutants killed", justify="right")
     table.add_column("status")
-    by_exercise = {report.exercise: report for report in reports}
     for lesson, solutions, starters, lesson_problems in rows:
         count = len(lesson.exercises)
-        mine = [by_exercise[e.full_id] for e in lesson.exercises if e.full_id in by_exercise]
+        mine = [reports[e.full_id] for e in lesson.exercises]
         status = "[green]ok[/]" if not lesson_problems else f"[red]{len(lesson_problems)} problem(s)[/]"
         table.add_row(lesson.id, str(count), f"{solutions}/{count}", f"{starters}/{count}",
                       _hard_coded_cell(mine), _mutants_cell(mine), status)
@@ -75,9 +88,37 @@ def run_lint(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     total = len(problems) + len(catalog.errors)
     verdict = "[green]all good[/]" if total == 0 else f"[red]{total} problem(s)[/]"
-    console.print(summary_line(reports), highlight=False)
+    console.print(summary_line(ordered_reports), highlight=False)
     console.print(f"{len(catalog.lessons)} lessons, {len(exercises)} exercises in {elapsed:.1f} s: {verdict}")
     return EXIT_OK if total == 0 else EXIT_NOT_PASSED
+
+
+def default_jobs() -> int:
+    """One worker per core, at most two: lint is CPU-bound, and the cores are shared."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+class _Sessions:
+    """A session per lint thread, made on first use and all closed at the end."""
+
+    def __init__(self, make: Callable[[], Session]) -> None:
+        self._make = make
+        self._local = threading.local()
+        self._all: list[Session] = []
+        self._lock = threading.Lock()
+
+    def mine(self) -> Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = self._make()
+            with self._lock:
+                self._all.append(session)
+        return session
+
+    def close(self) -> None:
+        with self._lock:
+            for session in self._all:
+                session.close()
 
 
 def _tried(reports: list[ExerciseReport]) -> list[ExerciseReport]:
