@@ -9,10 +9,11 @@ from tutor.app.coach import _placeholder_selection, external_editor_command
 from tutor.app.resume import starting_exercise
 from tutor.app.screens.help import help_text
 from tutor.app.tracking import ActivityClock
-from tutor.app.verdict_view import verdict_renderable
+from tutor.app.widgets.results import follow_up
 from tutor.checking.verdict import CheckResult, ErrorInfo, Mismatch, Verdict
 from tutor.lessons import Catalog
 from tutor.progress.store import ExerciseProgress
+from tutor.render import render_verdict
 
 CATALOG = Catalog.load([APP_PACK])
 
@@ -58,10 +59,12 @@ def test_activity_clock_caps_idle_gaps():
     assert clock.take() == 0
 
 
-def render(verdict: Verdict, **kwargs) -> str:
-    console = Console(width=80, color_system=None)
+def render(verdict: Verdict, show_timing: bool = True, next_title: str | None = None, width: int = 80) -> str:
+    """As the results pane renders it: the app's follow-up line, the error's line marked."""
+    console = Console(width=width, color_system=None)
     with console.capture() as captured:
-        console.print(verdict_renderable(verdict, **kwargs))
+        console.print(render_verdict(verdict, show_timing=show_timing, follow_up=follow_up(verdict, next_title),
+                                     marked_line=True))
     return captured.get()
 
 

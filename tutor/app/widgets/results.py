@@ -8,8 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tutor.app.verdict_view import verdict_renderable
 from tutor.checking.verdict import Verdict
+from tutor.render import render_verdict
 
 
 class Results(VerticalScroll, can_focus=True):
@@ -36,9 +36,19 @@ class Results(VerticalScroll, can_focus=True):
         self.set_class(True, "-running")
 
     def show_verdict(self, verdict: Verdict, show_timing: bool, next_title: str | None) -> None:
-        self._set(verdict_renderable(verdict, show_timing, next_title), verdict.status)
+        self._set(render_verdict(verdict, show_timing=show_timing, follow_up=follow_up(verdict, next_title),
+                                 marked_line=True), verdict.status)
 
     def show_failure(self, title: str, reason: str) -> None:
         text = Text(f"✘ {title}\n", style="bold red")
         text.append(reason)
         self._set(text, "failure")
+
+
+def follow_up(verdict: Verdict, next_title: str | None) -> str | None:
+    """What to do after this verdict: the next exercise after a pass, run again after a stop."""
+    if verdict.status == "passed":
+        return f"Next: {next_title}  (ctrl+n)" if next_title else "That was the last exercise. Well done!"
+    if verdict.status == "stopped":
+        return "F5 runs it again."
+    return None
