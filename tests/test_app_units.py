@@ -127,8 +127,8 @@ def test_an_unknown_exercise_is_a_usage_error_before_the_app_starts():
 
     import pytest
 
-    from tutor.app.launch import run_app
     from tutor.cli import UsageError
+    from tutor.cli.app_command import run_app
 
     args = argparse.Namespace(lessons=[APP_PACK], exercise="nope", color_system="auto", device="cpu",
                               python="python3", memory_limit=2**30, threads=1)

@@ -7,6 +7,7 @@ aids (drafts, hints, solution, reset, $EDITOR) in coach.py, as mixins of this cl
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Callable
 
 from textual.app import App, ComposeResult
@@ -71,8 +72,8 @@ class TutorApp(CoachMixin, RunnerMixin, App[None]):
     ]
 
     def __init__(self, catalog: Catalog, store: ProgressStore, config: SessionConfig = SessionConfig(),
-                 start_at: str | None = None, probe: Callable[[], dict] | None = None,
-                 show_timings: bool = True, notices: list[str] | None = None) -> None:
+                 start_at: Exercise | None = None, probe: Callable[[], dict] | None = None,
+                 show_timings: bool = True, notices: Sequence[str] = ()) -> None:
         super().__init__()
         self.catalog = catalog
         self.store = store
@@ -130,8 +131,7 @@ class TutorApp(CoachMixin, RunnerMixin, App[None]):
             self.notify(notice, severity="warning", timeout=30)
         if self.store.notice:
             self.notify(self.store.notice, severity="warning", timeout=30)
-        exercise = (self.catalog.exercise(self.start_at) if self.start_at
-                    else starting_exercise(self.catalog, progress, self.store.position()))
+        exercise = self.start_at or starting_exercise(self.catalog, progress, self.store.position())
         if exercise is None:
             self.results.show_failure("No lessons", "No lesson pack has any exercise. Add one with --lessons DIR.")
             return
@@ -238,9 +238,8 @@ class TutorApp(CoachMixin, RunnerMixin, App[None]):
             self.run_token.set()  # the screens are gone: stop the run, update nothing
         self.session.close()
 
+    def close(self) -> None:
+        """After the app has run: the workers stop, the $EDITOR scratch folder goes."""
+        self.session.close()
+        self.cleanup_edit_dir()
 
-def main() -> None:  # pragma: no cover - `ptref-tutor` is the entry point; this helps `textual run`
-    from tutor.app.launch import run_app
-    from tutor.cli import build_parser, resolve_globals
-
-    sys.exit(run_app(resolve_globals(build_parser().parse_args([]))))
