@@ -151,3 +151,32 @@ def test_app_keys_never_shadow_the_editors_and_escape_destroys_nothing():
     assert "escape" not in app_keys and "ctrl+b" not in app_keys  # SSH lag; tmux's prefix
     for key in app_keys:  # F-keys or ctrl combinations only: what survives SSH and tmux
         assert key.startswith(("f", "ctrl+")) and (key.startswith("ctrl+") or key[1:].isdigit()), key
+
+
+def test_one_table_of_actions_feeds_bindings_footer_palette_and_help():
+    from textual.app import App
+    from textual.screen import Screen
+
+    from tutor.app.actions import ACTIONS, key_label, palette_actions, wide_only
+    from tutor.app.app import TutorApp
+    from tutor.app.commands import TutorCommands  # noqa: F401 - the palette imports the table
+
+    bound = {(binding.key, binding.action) for binding in TutorApp.BINDINGS}
+    text = help_text("/data/progress.db", None)
+    for action in ACTIONS:
+        if action.scope == "textual":  # Textual binds these itself: the table only documents them
+            textual_keys = {binding.key for binding in Screen.BINDINGS} | {App.COMMAND_PALETTE_BINDING}
+            assert set(action.keys) <= textual_keys, action
+        else:
+            assert {(key, action.id) for key in action.keys} <= bound, action
+            assert callable(getattr(TutorApp, f"action_{action.id}", None)), action
+        if action.keys:  # every key is in the help, with the action's help line
+            row = next(line for line in text.splitlines() if action.help in line)
+            assert all(f"**{key_label(key)}**" in row for key in action.keys), row
+    # The footer shows the first key of each action in the footer, in the table's order.
+    shown = [binding.action for binding in TutorApp.BINDINGS if binding.show]
+    assert shown == [action.id for action in ACTIONS if action.footer != "never" and action.scope != "textual"]
+    assert wide_only() == {"quit", "device", "toggle_lessons", "external_editor"}
+    assert {action.id for action in palette_actions()} == {"help", "hint", "solution", "reset_code", "device",
+                                                          "external_editor", "toggle_theme"}
+    assert "{keys}" not in text and "| Key | What it does |" in text

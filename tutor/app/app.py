@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from typing import Callable
 
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Header
 
+from tutor.app.actions import bindings
 from tutor.app.coach import CoachMixin
 from tutor.app.commands import TutorCommands
 from tutor.app.messages import ExerciseChosen
@@ -43,33 +43,7 @@ class TutorApp(CoachMixin, RunnerMixin, App[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
-    # Only F-keys and ctrl combinations the editor leaves alone (TextArea owns F6, F7, ctrl+a/e/k/u/w/z/y,
-    # ctrl+c/x/v/d), none of them a bare Escape, so they all work while typing and over SSH.
-    # ctrl+b is tmux's prefix, so it is not used either.
-    # Footer order is importance order: at 80 columns the last ones are cut off (F1 lists them all).
-    BINDINGS = [
-        Binding("f1", "help", "Help", key_display="F1", id="help",
-                tooltip="Keys, how checks work, where progress is stored"),
-        Binding("f5", "run", "Run", key_display="F5", tooltip="Run and check your code", id="run"),
-        Binding("ctrl+r", "run", "Run", show=False, id="run-alt"),
-        # Not in the Footer: the running message says "ctrl+t stops it", and toggling a Footer key
-        # per run recomposes the Footer while the run's thread waits for the GIL (it tripled the
-        # round trip).
-        Binding("ctrl+t", "stop", "Stop", show=False, tooltip="Stop the run in progress", id="stop"),
-        Binding("f2", "hint", "Hint", key_display="F2", tooltip="Show the next hint (counted)", id="hint"),
-        Binding("ctrl+n", "next", "Next", tooltip="Next exercise", id="next"),
-        Binding("ctrl+o", "previous", "Prev", tooltip="Previous exercise", id="previous"),
-        Binding("f8", "solution", "Solution", key_display="F8", tooltip="Show the solution (asks first)",
-                id="solution"),
-        Binding("f9", "reset_code", "Reset", key_display="F9", tooltip="Put the starter code back (asks first)",
-                id="reset"),
-        Binding("f4", "device", "Device", key_display="F4", tooltip="Choose cpu, cuda:N or mps", id="device"),
-        Binding("f3", "toggle_lessons", "Lessons", key_display="F3", tooltip="Show or hide the lesson browser",
-                id="lessons"),
-        Binding("ctrl+g", "external_editor", "$EDITOR", tooltip="Edit in your $EDITOR", id="editor"),
-        Binding("ctrl+s", "save", "Save", show=False, id="save"),
-        Binding("ctrl+q", "quit", "Quit", tooltip="Quit (your code is saved)", id="quit"),
-    ]
+    BINDINGS = bindings("screen") + bindings("app")  # the table of actions in tutor/app/actions.py
 
     def __init__(self, catalog: Catalog, store: ProgressStore, config: SessionConfig = SessionConfig(),
                  start_at: Exercise | None = None, probe: Callable[[], dict] | None = None,

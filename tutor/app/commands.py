@@ -7,18 +7,11 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from tutor.app.actions import palette_actions
+
 if TYPE_CHECKING:
     from tutor.app.app import TutorApp
 
-ACTIONS = [
-    ("Choose device…", "device", "Run your code on cpu, cuda:N or mps"),
-    ("Reset exercise to its starter", "reset_code", "Put the starter code back (asks first)"),
-    ("Show a hint", "hint", "The next hint for this exercise"),
-    ("Show the solution", "solution", "Asks first; it is recorded"),
-    ("Toggle theme (dark / light)", "toggle_theme", "Switch between the dark and light theme"),
-    ("Open in $EDITOR", "external_editor", "Edit this exercise in vim, nano, …"),
-    ("Help", "help", "Keys, how checks work, where progress is stored"),
-]
 
 
 class TutorCommands(Provider):
@@ -32,10 +25,10 @@ class TutorCommands(Provider):
                    partial(self.tutor.open_exercise, exercise.full_id))
 
     def _action_commands(self):
-        for text, action, help_text in ACTIONS:
+        for action in palette_actions():
             # The action method itself: run_action() would consult check_action while the palette
             # (a screen of its own) may still be on the stack.
-            yield text, help_text, getattr(self.tutor, f"action_{action}")
+            yield action.palette, action.help, getattr(self.tutor, f"action_{action.id}")
 
     async def discover(self) -> Hits:
         for text, help_text, command in [*self._action_commands(), *self._exercise_commands()]:
