@@ -12,8 +12,6 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from conftest import TESTS
 
 TUTOR = TESTS.parent / "tutor"
@@ -129,7 +127,6 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
-@pytest.mark.xfail(strict=True, reason="the mixins' circle goes with the main screen, two commits on")
 def test_the_apps_modules_import_each_other_without_a_circle():
     graph = app_import_graph()
     assert "tutor.app.app" in graph and graph["tutor.app.app"]  # the graph is really built

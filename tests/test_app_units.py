@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from apptools import APP_PACK
-from tutor.app.coach import _placeholder_selection, external_editor_command
+from tutor.app.coach import external_editor_command, placeholder_selection
 from tutor.app.resume import starting_exercise
 from tutor.app.screens.help import help_text
 from tutor.app.tracking import ActivityClock
@@ -101,11 +101,11 @@ def test_an_error_names_the_marked_line_and_a_stop_is_not_a_timeout():
 
 
 def test_the_starter_placeholder_is_selected_with_its_todo():
-    selection = _placeholder_selection("import torch\n\nr = ...  # TODO\n")
+    selection = placeholder_selection("import torch\n\nr = ...  # TODO\n")
     assert (selection.start, selection.end) == ((2, 4), (2, 15))
-    selection = _placeholder_selection("def f(x):\n    ...\n")
+    selection = placeholder_selection("def f(x):\n    ...\n")
     assert (selection.start, selection.end) == ((1, 4), (1, 7))
-    assert _placeholder_selection("y = x * 2\n").start == (1, 0)  # no placeholder: at the end
+    assert placeholder_selection("y = x * 2\n").start == (1, 0)  # no placeholder: at the end
 
 
 def test_help_names_where_progress_lives_and_the_worker():
@@ -140,12 +140,13 @@ def test_app_keys_never_shadow_the_editors_and_escape_destroys_nothing():
     from textual.widgets import TextArea
 
     from tutor.app.app import TutorApp
+    from tutor.app.main_screen import MainScreen
 
     def keys(bindings) -> set[str]:
         return {key.strip() for binding in bindings for key in binding.key.split(",")}
 
     editor_keys = keys(TextArea.BINDINGS)
-    app_keys = keys(TutorApp.BINDINGS)
+    app_keys = keys(MainScreen.BINDINGS) | keys(TutorApp.BINDINGS)
     assert {"f6", "f7", "ctrl+a", "ctrl+e", "ctrl+k", "ctrl+u", "ctrl+w", "ctrl+z", "ctrl+y"} <= editor_keys
     assert not app_keys & editor_keys
     assert "escape" not in app_keys and "ctrl+b" not in app_keys  # SSH lag; tmux's prefix
@@ -159,22 +160,23 @@ def test_one_table_of_actions_feeds_bindings_footer_palette_and_help():
 
     from tutor.app.actions import ACTIONS, key_label, palette_actions, wide_only
     from tutor.app.app import TutorApp
-    from tutor.app.commands import TutorCommands  # noqa: F401 - the palette imports the table
+    from tutor.app.main_screen import MainScreen
 
-    bound = {(binding.key, binding.action) for binding in TutorApp.BINDINGS}
+    where = {"screen": MainScreen, "app": TutorApp}
+    bound = {(binding.key, binding.action, scope) for scope, node in where.items() for binding in node.BINDINGS}
     text = help_text("/data/progress.db", None)
     for action in ACTIONS:
         if action.scope == "textual":  # Textual binds these itself: the table only documents them
             textual_keys = {binding.key for binding in Screen.BINDINGS} | {App.COMMAND_PALETTE_BINDING}
             assert set(action.keys) <= textual_keys, action
         else:
-            assert {(key, action.id) for key in action.keys} <= bound, action
-            assert callable(getattr(TutorApp, f"action_{action.id}", None)), action
+            assert {(key, action.id, action.scope) for key in action.keys} <= bound, action
+            assert callable(getattr(where[action.scope], f"action_{action.id}", None)), action
         if action.keys:  # every key is in the help, with the action's help line
             row = next(line for line in text.splitlines() if action.help in line)
             assert all(f"**{key_label(key)}**" in row for key in action.keys), row
     # The footer shows the first key of each action in the footer, in the table's order.
-    shown = [binding.action for binding in TutorApp.BINDINGS if binding.show]
+    shown = [binding.action for binding in [*MainScreen.BINDINGS, *TutorApp.BINDINGS] if binding.show]
     assert shown == [action.id for action in ACTIONS if action.footer != "never" and action.scope != "textual"]
     assert wide_only() == {"quit", "device", "toggle_lessons", "external_editor"}
     assert {action.id for action in palette_actions()} == {"help", "hint", "solution", "reset_code", "device",

@@ -18,6 +18,8 @@ MARKS = {"done": ("✔", "green"), "in_progress": ("◐", "yellow"), "not_starte
 class LessonTree(Tree[str]):
     """Node data: "lesson:<id>" for lessons, the full exercise id for exercises."""
 
+    BORDER_TITLE = "Lessons"
+
     def __init__(self, catalog: Catalog, **kwargs) -> None:
         super().__init__("Lessons", **kwargs)
         self.catalog = catalog
