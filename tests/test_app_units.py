@@ -182,3 +182,31 @@ def test_one_table_of_actions_feeds_bindings_footer_palette_and_help():
     assert {action.id for action in palette_actions()} == {"help", "hint", "solution", "reset_code", "device",
                                                           "external_editor", "toggle_theme"}
     assert "{keys}" not in text and "| Key | What it does |" in text
+
+
+def test_every_app_message_is_a_dataclass_nested_in_what_posts_it():
+    import dataclasses
+    import importlib
+    import inspect
+
+    from textual.message import Message
+
+    from conftest import TESTS
+
+    found = {}
+    for path in (TESTS.parent / "tutor" / "app").rglob("*.py"):
+        module = importlib.import_module(".".join(path.relative_to(TESTS.parent).with_suffix("").parts)
+                                         .removesuffix(".__init__"))
+        for owner in [value for value in vars(module).values() if inspect.isclass(value)
+                      and value.__module__ == module.__name__]:
+            for name, value in vars(owner).items():
+                if inspect.isclass(value) and issubclass(value, Message):
+                    found[value.__qualname__] = value
+        assert not [value for value in vars(module).values() if inspect.isclass(value) and
+                    issubclass(value, Message) and value.__module__ == module.__name__ and "." not in
+                    value.__qualname__], f"{module.__name__}: a message at module level"
+    assert {"LessonTree.ExerciseChosen", "RunController.Finished", "RunController.Failed", "Coach.AidShown",
+            "DeviceWatch.StateChanged"} <= set(found)
+    assert all(dataclasses.is_dataclass(message) for message in found.values()), found
+    assert found["LessonTree.ExerciseChosen"].handler_name == "on_lesson_tree_exercise_chosen"
+    assert "check_ms" in {field.name for field in dataclasses.fields(found["RunController.Finished"])}

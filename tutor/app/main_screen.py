@@ -20,7 +20,6 @@ from tutor.app.actions import BY_ID, bindings, first_key, key_label
 from tutor.app.coach import Coach
 from tutor.app.commands import TutorCommands
 from tutor.app.devices import DeviceWatch
-from tutor.app.messages import ExerciseChosen
 from tutor.app.resume import starting_exercise
 from tutor.app.runs import RunController
 from tutor.app.screens.device_picker import DevicePicker
@@ -142,8 +141,8 @@ class MainScreen(Screen[None]):
         self.sub_title = f"{where} · {device} {state}"
 
     # -- navigation ---------------------------------------------------------------------------------
-    def on_exercise_chosen(self, message: ExerciseChosen) -> None:
-        self.open_exercise(self.catalog.exercise(message.full_id))
+    def on_lesson_tree_exercise_chosen(self, message: LessonTree.ExerciseChosen) -> None:
+        self.open_exercise(message.exercise)
 
     def open_exercise(self, exercise: Exercise) -> None:
         self.coach.leave()
