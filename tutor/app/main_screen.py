@@ -158,6 +158,9 @@ class MainScreen(Screen[None]):
         self.run_worker(lambda: self.session.prepare(exercise), thread=True, exclusive=True, group="prepare",
                         exit_on_error=False)  # the learner's first run then only runs their code
 
+    def is_open(self, exercise: Exercise) -> bool:
+        return self.current is not None and exercise.full_id == self.current.full_id
+
     def show_explanation(self, scroll_home: bool = False) -> None:
         exercise = self.current
         if exercise is None:
@@ -220,12 +223,12 @@ class MainScreen(Screen[None]):
         self.refresh_progress()
 
     def on_coach_aid_shown(self, message: Coach.AidShown) -> None:
-        if message.exercise is self.current:
+        if self.is_open(message.exercise):
             self.show_explanation(scroll_home=True)
         self.refresh_progress()
 
     def on_coach_code_returned(self, message: Coach.CodeReturned) -> None:
-        if message.exercise is self.current:
+        if self.is_open(message.exercise):
             self.action_run()
 
     # -- run & check --------------------------------------------------------------------------------
@@ -267,7 +270,7 @@ class MainScreen(Screen[None]):
         if current:
             self._run_ended()
         self.refresh_progress()
-        if not current or message.exercise is not self.current:
+        if not current or not self.is_open(message.exercise):
             return
         verdict = message.verdict
         following = self.catalog.neighbour(message.exercise.full_id, +1)
@@ -282,7 +285,7 @@ class MainScreen(Screen[None]):
         current = self.runs.end(message)
         if current:
             self._run_ended()
-        if not current or message.exercise is not self.current:
+        if not current or not self.is_open(message.exercise):
             return
         self.results.shown = Broken(FAILURE_TITLES[message.kind], message.reason)
 
