@@ -36,7 +36,8 @@ def make_app(start_at: str | None = None, store: ProgressStore | None = None, **
     assert not catalog.errors, catalog.errors
     kwargs.setdefault("probe", lambda: FIXED_DEVICES)
     # No spare worker: the tests share two cores with everything else; one worker is the real thing.
-    return TutorApp(catalog, store or ProgressStore(), SessionConfig(spare=False), start_at=start_at, **kwargs)
+    return TutorApp(catalog, store or ProgressStore(), SessionConfig(spare=False),
+                    start_at=catalog.exercise(start_at) if start_at else None, **kwargs)
 
 
 async def settle(pilot) -> None:
@@ -47,7 +48,7 @@ async def settle(pilot) -> None:
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        if not any(worker.is_running for worker in app.workers) and not app.running:
+        if not any(worker.is_running for worker in app.workers) and not app.main_screen.runs.running:
             return
         assert time.monotonic() < deadline, "background work did not finish"
         await asyncio.sleep(0.01)  # yield to the loop; the loop condition is what we wait for
@@ -55,35 +56,36 @@ async def settle(pilot) -> None:
 
 async def wait_ready(pilot) -> None:
     """Until the worker of the current device has started and the reference is prepared."""
-    app = pilot.app
+    main = pilot.app.main_screen
     deadline = time.monotonic() + WAIT
-    while app.worker_states.get(app.run_device()) != "ready":
+    while main.devices.states.get(main.run_device()) != "ready":
         await settle(pilot)
-        if app.worker_states.get(app.run_device()) == "ready":
+        if main.devices.states.get(main.run_device()) == "ready":
             break
-        assert time.monotonic() < deadline, f"worker state stayed {app.worker_states}"
+        assert time.monotonic() < deadline, f"worker state stayed {main.devices.states}"
         await asyncio.sleep(0.05)
     await settle(pilot)
 
 
 async def run_check(pilot, key: str = "f5"):
     """Press the run key and wait for the verdict; returns the results text."""
-    app = pilot.app
-    before = app.run_id
+    runs = pilot.app.main_screen.runs
+    before = runs.run_id
     await pilot.press(key)
     deadline = time.monotonic() + WAIT
-    while app.run_id == before or app.running:
+    while runs.run_id == before or runs.running:
         await settle(pilot)
         assert time.monotonic() < deadline, "the run did not finish"
-    return results_text(app)
+    return results_text(pilot.app)
 
 
 def results_text(app) -> str:
     """The results pane as plain text, as rendered at its current width."""
     from rich.console import Console
 
-    body = app.results.query_one("#results-body")
-    console = Console(width=max(app.results.content_size.width, 40), record=True, file=_Null())
+    results = app.main_screen.results
+    body = results.query_one("#results-body")
+    console = Console(width=max(results.content_size.width, 40), record=True, file=_Null())
     console.print(body.content)
     return console.export_text()
 

@@ -12,17 +12,17 @@ async def test_the_whole_loop_and_resume_the_next_day():
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(pilot)
         # Opens at the first unfinished exercise, the editor focused with the placeholder selected.
-        assert app.current.full_id == "basics/make-range"
-        assert app.focused is app.editor
-        assert "r = ...  # TODO" in app.editor.text
+        assert app.main_screen.current.full_id == "basics/make-range"
+        assert app.focused is app.main_screen.editor
+        assert "r = ...  # TODO" in app.main_screen.editor.text
 
         await type_text(pilot, "torch.arange(1, 7)")
-        assert "r = torch.arange(1, 7)\n" in app.editor.text
+        assert "r = torch.arange(1, 7)\n" in app.main_screen.editor.text
         text = await run_check(pilot)
         assert "✘ Failed" in text
         assert "`r`: all 6 elements are wrong" in text
         assert "expected" in text and "yours" in text  # the side by side
-        assert app.results.has_class("-failed")
+        assert app.main_screen.results.has_class("-failed")
 
         # Fix it: F7 selects everything in the editor (the TextArea's own key), then type.
         await pilot.press("f7")
@@ -31,12 +31,12 @@ async def test_the_whole_loop_and_resume_the_next_day():
         assert "✔ Passed" in text
         assert "Next: Twice as much" in text
         assert app.store.summary()["basics/make-range"].status == "done"
-        assert "✔" in str(app.tree._exercise_nodes["basics/make-range"].label)
+        assert "✔" in str(app.main_screen.tree._exercise_nodes["basics/make-range"].label)
 
         await pilot.press("ctrl+n")
         await settle(pilot)
-        assert app.current.full_id == "basics/double"
-        assert app.focused is app.editor
+        assert app.main_screen.current.full_id == "basics/double"
+        assert app.focused is app.main_screen.editor
         await type_text(pilot, "x + x")
         await pilot.press("ctrl+q")
     assert app.return_code in (None, 0)
@@ -45,8 +45,8 @@ async def test_the_whole_loop_and_resume_the_next_day():
     again = make_app()
     async with again.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert again.current.full_id == "basics/double"
-        assert again.editor.text.startswith("y = x + x")
+        assert again.main_screen.current.full_id == "basics/double"
+        assert again.main_screen.editor.text.startswith("y = x + x")
         await pilot.press("ctrl+q")
 
 
@@ -58,10 +58,10 @@ async def test_an_error_marks_the_learners_line_and_typing_clears_it():
         text = await run_check(pilot)
         assert "Error" in text and "NameError" in text
         assert "hello from the learner" in text  # stdout is shown
-        assert app.editor.error_line == 3
+        assert app.main_screen.editor.error_line == 3
         assert "line 3 is marked" in text
         await pilot.press("space")
-        assert app.editor.error_line is None
+        assert app.main_screen.editor.error_line is None
 
 
 async def test_stop_a_hanging_run_while_typing_goes_on():
@@ -69,17 +69,17 @@ async def test_stop_a_hanging_run_while_typing_goes_on():
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(pilot)
         await type_text(pilot, "x * 2\nwhile True:\n    pass")
-        before = app.run_id
+        before = app.main_screen.runs.run_id
         await pilot.press("f5")
         await pilot.pause()
-        assert app.running and app.run_id == before + 1
+        assert app.main_screen.runs.running and app.main_screen.runs.run_id == before + 1
         await type_text(pilot, "\n# still typing")  # the UI is not blocked by the run
-        assert app.editor.text.rstrip().endswith("# still typing")
+        assert app.main_screen.editor.text.rstrip().endswith("# still typing")
         await pilot.press("ctrl+t")
         await settle(pilot)
         text = results_text(app)
         assert "■ Stopped" in text
-        assert not app.running
+        assert not app.main_screen.runs.running
         # The draft was saved before the run, and nothing typed since is lost on quit.
         await pilot.press("ctrl+q")
     assert ProgressStore().draft("basics/double").rstrip().endswith("# still typing")
@@ -89,7 +89,7 @@ async def test_hints_one_at_a_time_solution_and_reset_after_confirmation():
     app = make_app("basics/make-range")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        markdown = lambda: app.explanation.query_one("Markdown").source  # noqa: E731
+        markdown = lambda: app.main_screen.explanation.query_one("Markdown").source  # noqa: E731
         await pilot.press("f2")
         await settle(pilot)
         assert "Hint 1." in markdown() and "Hint 2." not in markdown()
@@ -112,21 +112,21 @@ async def test_hints_one_at_a_time_solution_and_reset_after_confirmation():
         assert "torch.arange(6)" in markdown() and app.store.solution_revealed("basics/make-range")
 
         # Reset to the starter (asked first), and ctrl+z in the editor brings the code back.
-        app.editor.focus()
+        app.main_screen.editor.focus()
         await type_text(pilot, "torch.zeros(3)")
         await pilot.press("f9")
         await settle(pilot)
         await pilot.press("escape")  # Escape means "no" in a question: never destructive
         await settle(pilot)
-        assert "torch.zeros(3)" in app.editor.text
+        assert "torch.zeros(3)" in app.main_screen.editor.text
         await pilot.press("f9")
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
-        assert app.editor.text == app.current.starter
-        assert app.focused is app.editor
+        assert app.main_screen.editor.text == app.main_screen.current.starter
+        assert app.focused is app.main_screen.editor
         await pilot.press("ctrl+z")
-        assert "torch.zeros(3)" in app.editor.text
+        assert "torch.zeros(3)" in app.main_screen.editor.text
 
 
 async def test_device_picker_switches_device_and_keeps_the_draft(monkeypatch):
@@ -144,8 +144,8 @@ async def test_device_picker_switches_device_and_keeps_the_draft(monkeypatch):
         await pilot.press("down", "enter")
         await settle(pilot)
         assert chosen == ["cuda:0"]
-        assert app.editor.text.startswith("y = x * 2")
-        assert "cuda:0" in app.worker_states
+        assert app.main_screen.editor.text.startswith("y = x * 2")
+        assert "cuda:0" in app.main_screen.devices.states
 
 
 async def test_command_palette_goes_to_an_exercise_by_title():
@@ -158,40 +158,40 @@ async def test_command_palette_goes_to_an_exercise_by_title():
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        assert app.current.full_id == "shapes/square"
-        assert app.focused is app.editor
+        assert app.main_screen.current.full_id == "shapes/square"
+        assert app.focused is app.main_screen.editor
 
 
 async def test_lesson_tree_opens_an_exercise_and_f3_hides_it():
     app = make_app("basics/make-range")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert app.tree.display
-        labels = [str(node.label) for node in app.tree.root.children]
+        assert app.main_screen.tree.display
+        labels = [str(node.label) for node in app.main_screen.tree.root.children]
         assert labels == ["0/2 Tensor basics", "0/1 Shapes"]
         await pilot.press("f3")  # hide
         await settle(pilot)
-        assert not app.tree.display and app.focused is app.editor
+        assert not app.main_screen.tree.display and app.focused is app.main_screen.editor
         await pilot.press("f3")  # show, focused
         await settle(pilot)
-        assert app.tree.display and app.focused is app.tree
+        assert app.main_screen.tree.display and app.focused is app.main_screen.tree
         # The cursor is on the open exercise; other lessons start collapsed. Down, down to
         # "Shapes", Enter expands it, down to its exercise, Enter opens it.
-        assert app.tree.cursor_node.data == "basics/make-range"
+        assert app.main_screen.tree.cursor_node.data == "basics/make-range"
         await pilot.press("down", "down", "enter", "down", "enter")
         await settle(pilot)
-        assert app.current.full_id == "shapes/square"
-        assert app.focused is app.editor
+        assert app.main_screen.current.full_id == "shapes/square"
+        assert app.focused is app.main_screen.editor
 
 
 async def test_narrow_terminal_hides_the_lessons_until_asked():
     app = make_app("basics/make-range")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert not app.tree.display
+        assert not app.main_screen.tree.display
         await pilot.press("f3")
         await settle(pilot)
-        assert app.tree.display and app.focused is app.tree
+        assert app.main_screen.tree.display and app.focused is app.main_screen.tree
 
 
 async def test_a_crashing_worker_loses_no_code_and_the_next_run_passes():
@@ -201,7 +201,7 @@ async def test_a_crashing_worker_loses_no_code_and_the_next_run_passes():
         await type_text(pilot, "x * 2\nimport os\nos._exit(3)")
         text = await run_check(pilot)
         assert "Crashed" in text
-        assert app.editor.text.startswith("y = x * 2\nimport os\nos._exit(3)")
+        assert app.main_screen.editor.text.startswith("y = x * 2\nimport os\nos._exit(3)")
         for _ in range(len("import os\nos._exit(3)")):
             await pilot.press("backspace")
         text = await run_check(pilot)
@@ -217,11 +217,11 @@ async def test_a_device_that_cannot_start_says_so_and_switching_back_works():
         await settle(pilot)
         await pilot.press("down", "enter")  # cuda:0
         await settle(pilot)
-        if app.worker_states.get("cuda:0") == "ready":
+        if app.main_screen.devices.states.get("cuda:0") == "ready":
             return  # this machine has a GPU: nothing failed to show
-        assert app.worker_states.get("cuda:0") == "failed"
-        assert "cuda:0 failed" in app.sub_title
-        assert app.editor.text.startswith("y = x * 2")
+        assert app.main_screen.devices.states.get("cuda:0") == "failed"
+        assert "cuda:0 failed" in app.main_screen.sub_title
+        assert app.main_screen.editor.text.startswith("y = x * 2")
         await pilot.press("f4")
         await settle(pilot)
         await pilot.press("up", "enter")  # back to cpu

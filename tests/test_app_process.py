@@ -16,7 +16,7 @@ started = time.perf_counter()
 sys.path.insert(0, sys.argv[1])
 from textual import events
 from apptools import make_app, results_text, run_check, type_text, wait_ready
-from tutor.app.messages import RunFinished
+from tutor.app.runs import RunController
 
 async def main():
     painted = {}
@@ -24,7 +24,7 @@ async def main():
     def hook(message):
         if isinstance(message, events.Ready) and "at" not in painted:
             painted["at"] = time.perf_counter() - started
-        if isinstance(message, RunFinished):
+        if isinstance(message, RunController.Finished):
             finished.set()
     app = make_app()
     async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
@@ -40,7 +40,7 @@ async def main():
             await asyncio.wait_for(finished.wait(), 120)
             await pilot.pause()
             assert "Passed" in results_text(app)
-            trips.append((app.last_round_trip_ms, app.last_check_ms))
+            trips.append((app.main_screen.runs.last_round_trip_ms, app.main_screen.runs.last_check_ms))
         await pilot.press("ctrl+q")
     return {
         "torch_imported": "torch" in sys.modules,

@@ -5,14 +5,15 @@ from __future__ import annotations
 from rich.console import Console
 
 from apptools import APP_PACK
-from tutor.app.coach import _placeholder_selection, external_editor_command
+from tutor.app.coach import external_editor_command, placeholder_selection
 from tutor.app.resume import starting_exercise
 from tutor.app.screens.help import help_text
 from tutor.app.tracking import ActivityClock
-from tutor.app.verdict_view import verdict_renderable
+from tutor.app.widgets.results import follow_up
 from tutor.checking.verdict import CheckResult, ErrorInfo, Mismatch, Verdict
 from tutor.lessons import Catalog
 from tutor.progress.store import ExerciseProgress
+from tutor.render import render_verdict
 
 CATALOG = Catalog.load([APP_PACK])
 
@@ -58,10 +59,12 @@ def test_activity_clock_caps_idle_gaps():
     assert clock.take() == 0
 
 
-def render(verdict: Verdict, **kwargs) -> str:
-    console = Console(width=80, color_system=None)
+def render(verdict: Verdict, show_timing: bool = True, next_title: str | None = None, width: int = 80) -> str:
+    """As the results pane renders it: the app's follow-up line, the error's line marked."""
+    console = Console(width=width, color_system=None)
     with console.capture() as captured:
-        console.print(verdict_renderable(verdict, **kwargs))
+        console.print(render_verdict(verdict, show_timing=show_timing, follow_up=follow_up(verdict, next_title),
+                                     marked_line=True))
     return captured.get()
 
 
@@ -98,11 +101,11 @@ def test_an_error_names_the_marked_line_and_a_stop_is_not_a_timeout():
 
 
 def test_the_starter_placeholder_is_selected_with_its_todo():
-    selection = _placeholder_selection("import torch\n\nr = ...  # TODO\n")
+    selection = placeholder_selection("import torch\n\nr = ...  # TODO\n")
     assert (selection.start, selection.end) == ((2, 4), (2, 15))
-    selection = _placeholder_selection("def f(x):\n    ...\n")
+    selection = placeholder_selection("def f(x):\n    ...\n")
     assert (selection.start, selection.end) == ((1, 4), (1, 7))
-    assert _placeholder_selection("y = x * 2\n").start == (1, 0)  # no placeholder: at the end
+    assert placeholder_selection("y = x * 2\n").start == (0, 0)  # no placeholder: at line 1, column 1
 
 
 def test_help_names_where_progress_lives_and_the_worker():
@@ -124,8 +127,8 @@ def test_an_unknown_exercise_is_a_usage_error_before_the_app_starts():
 
     import pytest
 
-    from tutor.app.launch import run_app
     from tutor.cli import UsageError
+    from tutor.cli.app_command import run_app
 
     args = argparse.Namespace(lessons=[APP_PACK], exercise="nope", color_system="auto", device="cpu",
                               python="python3", memory_limit=2**30, threads=1)
@@ -137,14 +140,73 @@ def test_app_keys_never_shadow_the_editors_and_escape_destroys_nothing():
     from textual.widgets import TextArea
 
     from tutor.app.app import TutorApp
+    from tutor.app.main_screen import MainScreen
 
     def keys(bindings) -> set[str]:
         return {key.strip() for binding in bindings for key in binding.key.split(",")}
 
     editor_keys = keys(TextArea.BINDINGS)
-    app_keys = keys(TutorApp.BINDINGS)
+    app_keys = keys(MainScreen.BINDINGS) | keys(TutorApp.BINDINGS)
     assert {"f6", "f7", "ctrl+a", "ctrl+e", "ctrl+k", "ctrl+u", "ctrl+w", "ctrl+z", "ctrl+y"} <= editor_keys
     assert not app_keys & editor_keys
     assert "escape" not in app_keys and "ctrl+b" not in app_keys  # SSH lag; tmux's prefix
     for key in app_keys:  # F-keys or ctrl combinations only: what survives SSH and tmux
         assert key.startswith(("f", "ctrl+")) and (key.startswith("ctrl+") or key[1:].isdigit()), key
+
+
+def test_one_table_of_actions_feeds_bindings_footer_palette_and_help():
+    from textual.app import App
+    from textual.screen import Screen
+
+    from tutor.app.actions import ACTIONS, key_label, palette_actions, wide_only
+    from tutor.app.app import TutorApp
+    from tutor.app.main_screen import MainScreen
+
+    where = {"screen": MainScreen, "app": TutorApp}
+    bound = {(binding.key, binding.action, scope) for scope, node in where.items() for binding in node.BINDINGS}
+    text = help_text("/data/progress.db", None)
+    for action in ACTIONS:
+        if action.scope == "textual":  # Textual binds these itself: the table only documents them
+            textual_keys = {binding.key for binding in Screen.BINDINGS} | {App.COMMAND_PALETTE_BINDING}
+            assert set(action.keys) <= textual_keys, action
+        else:
+            assert {(key, action.id, action.scope) for key in action.keys} <= bound, action
+            assert callable(getattr(where[action.scope], f"action_{action.id}", None)), action
+        if action.keys:  # every key is in the help, with the action's help line
+            row = next(line for line in text.splitlines() if action.help in line)
+            assert all(f"**{key_label(key)}**" in row for key in action.keys), row
+    # The footer shows the first key of each action in the footer, in the table's order.
+    shown = [binding.action for binding in [*MainScreen.BINDINGS, *TutorApp.BINDINGS] if binding.show]
+    assert shown == [action.id for action in ACTIONS if action.footer != "never" and action.scope != "textual"]
+    assert wide_only() == {"quit", "device", "toggle_lessons", "external_editor"}
+    assert {action.id for action in palette_actions()} == {"help", "hint", "solution", "reset_code", "device",
+                                                          "external_editor", "toggle_theme"}
+    assert "{keys}" not in text and "| Key | What it does |" in text
+
+
+def test_every_app_message_is_a_dataclass_nested_in_what_posts_it():
+    import dataclasses
+    import importlib
+    import inspect
+
+    from textual.message import Message
+
+    from conftest import TESTS
+
+    found = {}
+    for path in (TESTS.parent / "tutor" / "app").rglob("*.py"):
+        module = importlib.import_module(".".join(path.relative_to(TESTS.parent).with_suffix("").parts)
+                                         .removesuffix(".__init__"))
+        for owner in [value for value in vars(module).values() if inspect.isclass(value)
+                      and value.__module__ == module.__name__]:
+            for name, value in vars(owner).items():
+                if inspect.isclass(value) and issubclass(value, Message):
+                    found[value.__qualname__] = value
+        assert not [value for value in vars(module).values() if inspect.isclass(value) and
+                    issubclass(value, Message) and value.__module__ == module.__name__ and "." not in
+                    value.__qualname__], f"{module.__name__}: a message at module level"
+    assert {"LessonTree.ExerciseChosen", "RunController.Finished", "RunController.Failed", "Coach.AidShown",
+            "DeviceWatch.StateChanged"} <= set(found)
+    assert all(dataclasses.is_dataclass(message) for message in found.values()), found
+    assert found["LessonTree.ExerciseChosen"].handler_name == "on_lesson_tree_exercise_chosen"
+    assert "check_ms" in {field.name for field in dataclasses.fields(found["RunController.Finished"])}

@@ -1,4 +1,9 @@
-"""The Textual front end. Only this package imports Textual; nothing below it imports this package.
+"""The Textual front end. Only this package imports Textual; nothing outside it imports this package
+except the CLI's app launcher (tutor/cli/app_command.py), lazily.
 
-Entry point: `tutor.app.launch.run_app(args)` (called by `ptref-tutor` without a command).
+Entry point: `run_tutor(catalog, store, config, start_at, notices)`.
 """
+
+from tutor.app.launch import run_tutor
+
+__all__ = ["run_tutor"]

@@ -1,246 +1,64 @@
 """TutorApp: read, edit, run, see why, move on, and come back tomorrow where you left off.
 
-The app is composition and navigation; the run pipeline lives in runner.py and the learner's
-aids (drafts, hints, solution, reset, $EDITOR) in coach.py, as mixins of this class.
+The App owns what lives as long as the process: the session (the PyTorch workers), the progress
+store, the catalog, the theme, and the main screen (tutor/app/main_screen.py), which does the rest.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Callable
 
-from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Header
+from textual.app import App
+from textual.screen import Screen
 
-from tutor.app.coach import CoachMixin
-from tutor.app.commands import TutorCommands
-from tutor.app.messages import ExerciseChosen
-from tutor.app.resume import starting_exercise
-from tutor.app.runner import RunnerMixin
-from tutor.app.screens.help import HelpScreen, help_text
-from tutor.app.tracking import ActivityClock
-from tutor.app.widgets.code_editor import CodeEditor
-from tutor.app.widgets.explanation import Explanation
-from tutor.app.widgets.footer import TutorFooter
-from tutor.app.widgets.lesson_tree import LessonTree
-from tutor.app.widgets.results import Results
+from tutor.app.actions import bindings
+from tutor.app.main_screen import MainScreen
 from tutor.lessons.catalog import Catalog
 from tutor.lessons.model import Exercise
-from tutor.progress.store import ExerciseProgress, ProgressStore
+from tutor.progress.store import ProgressStore
 from tutor.session import Session, SessionConfig, probe_devices
 
-IDLE_MESSAGE = "Press F5 (or ctrl+r) to run and check your code. F2 gives a hint, F1 lists every key."
 
-
-class TutorApp(CoachMixin, RunnerMixin, App[None]):
+class TutorApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "ptref-tutor"
     CURSOR_BLINK = True  # tests turn it off: a blinking cursor makes screenshots random
-    COMMANDS = App.COMMANDS | {TutorCommands}
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
-
-    # Only F-keys and ctrl combinations the editor leaves alone (TextArea owns F6, F7, ctrl+a/e/k/u/w/z/y,
-    # ctrl+c/x/v/d), none of them a bare Escape, so they all work while typing and over SSH.
-    # ctrl+b is tmux's prefix, so it is not used either.
-    # Footer order is importance order: at 80 columns the last ones are cut off (F1 lists them all).
-    BINDINGS = [
-        Binding("f1", "help", "Help", key_display="F1", id="help",
-                tooltip="Keys, how checks work, where progress is stored"),
-        Binding("f5", "run", "Run", key_display="F5", tooltip="Run and check your code", id="run"),
-        Binding("ctrl+r", "run", "Run", show=False, id="run-alt"),
-        # Not in the Footer: the running message says "ctrl+t stops it", and toggling a Footer key
-        # per run recomposes the Footer while the run's thread waits for the GIL (it tripled the
-        # round trip).
-        Binding("ctrl+t", "stop", "Stop", show=False, tooltip="Stop the run in progress", id="stop"),
-        Binding("f2", "hint", "Hint", key_display="F2", tooltip="Show the next hint (counted)", id="hint"),
-        Binding("ctrl+n", "next", "Next", tooltip="Next exercise", id="next"),
-        Binding("ctrl+o", "previous", "Prev", tooltip="Previous exercise", id="previous"),
-        Binding("f8", "solution", "Solution", key_display="F8", tooltip="Show the solution (asks first)",
-                id="solution"),
-        Binding("f9", "reset_code", "Reset", key_display="F9", tooltip="Put the starter code back (asks first)",
-                id="reset"),
-        Binding("f4", "device", "Device", key_display="F4", tooltip="Choose cpu, cuda:N or mps", id="device"),
-        Binding("f3", "toggle_lessons", "Lessons", key_display="F3", tooltip="Show or hide the lesson browser",
-                id="lessons"),
-        Binding("ctrl+g", "external_editor", "$EDITOR", tooltip="Edit in your $EDITOR", id="editor"),
-        Binding("ctrl+s", "save", "Save", show=False, id="save"),
-        Binding("ctrl+q", "quit", "Quit", tooltip="Quit (your code is saved)", id="quit"),
-    ]
+    BINDINGS = bindings("app")  # quit; the main screen has the rest (tutor/app/actions.py)
 
     def __init__(self, catalog: Catalog, store: ProgressStore, config: SessionConfig = SessionConfig(),
-                 start_at: str | None = None, probe: Callable[[], dict] | None = None,
-                 show_timings: bool = True, notices: list[str] | None = None) -> None:
+                 start_at: Exercise | None = None, probe: Callable[[], dict] | None = None,
+                 show_timings: bool = True, notices: Sequence[str] = ()) -> None:
         super().__init__()
         self.catalog = catalog
         self.store = store
         self.config = config
-        self.start_at = start_at
-        self.show_timings = show_timings  # off in snapshot tests: no milliseconds in the picture
-        self.notices = list(notices or [])
-        self.probe = probe or (lambda: probe_devices(config.python))
         self.session = Session(catalog, config, store=store, on_worker_state=self._worker_state_from_thread)
-        self.current: Exercise | None = None
-        self.activity = ActivityClock()
-        self.worker_states: dict[str, str] = {}
-        self.device_info: dict | None = None
-        self.init_runner()
-        self.init_coach()
+        self.main_screen = MainScreen(
+            catalog, store, self.session, start_at=start_at, notices=tuple(notices),
+            probe=probe or (lambda: probe_devices(config.python)), show_timings=show_timings,
+            cursor_blink=self.CURSOR_BLINK,
+            worker_python=None if config.python == sys.executable else config.python)
 
-    # -- layout -------------------------------------------------------------------------------------
-    def compose(self) -> ComposeResult:
-        yield Header(icon="▶")
-        with Horizontal(id="main"):
-            yield LessonTree(self.catalog, id="lessons")
-            yield Explanation(id="explanation")
-            with Vertical(id="work"):
-                yield CodeEditor.code_editor("", language="python", id="editor")
-                yield Results(id="results")
-        yield TutorFooter(compact=True)
+    def get_default_screen(self) -> Screen:
+        return self.main_screen
 
-    @property
-    def editor(self) -> CodeEditor:
-        return self.query_one("#editor", CodeEditor)
-
-    @property
-    def results(self) -> Results:
-        return self.query_one("#results", Results)
-
-    @property
-    def explanation(self) -> Explanation:
-        return self.query_one("#explanation", Explanation)
-
-    @property
-    def tree(self) -> LessonTree:
-        return self.query_one("#lessons", LessonTree)
-
-    def on_mount(self) -> None:
-        self.query_one("#lessons").border_title = "Lessons"
-        self.explanation.border_title = "Exercise"
-        self.editor.border_title = "Your code"
-        self.results.border_title = "Results"
-        self.editor.cursor_blink = self.CURSOR_BLINK
-        self.session.start()  # returns at once; the worker imports torch in the background
-        self.wait_for_worker(self.session.device)
-        progress = self.progress()
-        self.tree.build(progress)
-        for notice in self.notices:
-            self.notify(notice, severity="warning", timeout=30)
-        if self.store.notice:
-            self.notify(self.store.notice, severity="warning", timeout=30)
-        exercise = (self.catalog.exercise(self.start_at) if self.start_at
-                    else starting_exercise(self.catalog, progress, self.store.position()))
-        if exercise is None:
-            self.results.show_failure("No lessons", "No lesson pack has any exercise. Add one with --lessons DIR.")
-            return
-        self.open_exercise(exercise.full_id)
-
-    # -- progress and the header --------------------------------------------------------------------
-    def progress(self) -> dict[str, ExerciseProgress]:
-        return self.store.summary()
-
-    def refresh_progress(self) -> None:
-        self.tree.update_marks(self.progress())
-
-    def run_device(self) -> str:
-        """The device the current exercise runs on (a cpu-only exercise stays on the cpu)."""
-        if self.current is not None and self.current.device == "cpu":
-            return "cpu"
-        return self.session.device
-
-    def update_header(self) -> None:
-        device = self.run_device()
-        state = self.worker_states.get(device, "starting")
-        where = self.current.full_id if self.current else "no exercise"
-        self.sub_title = f"{where} · {device} {state}"
-
-    # -- navigation ---------------------------------------------------------------------------------
-    def on_exercise_chosen(self, message: ExerciseChosen) -> None:
-        self.open_exercise(message.full_id)
-
-    def open_exercise(self, full_id: str) -> None:
-        exercise = self.catalog.exercise(full_id)
-        if self.current is not None:
-            self.leave_exercise()
-        self.current = exercise
-        self.store.set_position(exercise.full_id)
-        self.stop_run()  # a run for the exercise we left would only confuse the results pane
-        self.load_draft(exercise)
-        self.show_explanation(scroll_home=True)
-        self.results.show_idle(IDLE_MESSAGE)
-        self.tree.show_exercise(exercise.full_id)
-        self.update_header()
-        self.activity.start()
-        self.editor.focus()
-        self.prepare_in_background(exercise)
-
-    def leave_exercise(self) -> None:
-        """Save what the learner typed and the time spent before anything else is shown."""
-        if self.current is None:
-            return
-        self.flush_draft()
-        self.store.add_time(self.current.full_id, self.activity.take())
-
-    def show_explanation(self, scroll_home: bool = False) -> None:
-        exercise = self.current
-        if exercise is None:
-            return
-        lesson = self.catalog.lesson(exercise.lesson_id)
-        hints = exercise.hints[:self.store.hints_used(exercise.full_id)]
-        solution = exercise.solution if self.store.solution_revealed(exercise.full_id) else None
-        self.explanation.show(lesson, exercise, hints, solution, scroll_home=scroll_home)
-
-    def action_next(self) -> None:
-        self._step(+1, "This is the last exercise.")
-
-    def action_previous(self) -> None:
-        self._step(-1, "This is the first exercise.")
-
-    def _step(self, step: int, at_the_end: str) -> None:
-        if self.current is None:
-            return
-        neighbour = self.catalog.neighbour(self.current.full_id, step)
-        if neighbour is None:
-            self.notify(at_the_end)
-            return
-        self.open_exercise(neighbour.full_id)
-
-    # -- panes, help, theme, quit -------------------------------------------------------------------
-    def action_toggle_lessons(self) -> None:
-        tree = self.tree
-        showing = tree.display
-        self.screen.set_class(not showing, "-lessons-on")
-        self.screen.set_class(showing, "-lessons-off")
-        if showing:
-            self.editor.focus()
-        else:
-            tree.focus()
-
-    def action_help(self) -> None:
-        if isinstance(self.screen, HelpScreen):
-            return
-        python = None if self.config.python == sys.executable else self.config.python
-        self.push_screen(HelpScreen(help_text(str(self.store.path), python)))
+    def _worker_state_from_thread(self, device: str, state: str) -> None:
+        """The session's listener, called on the worker pools' threads."""
+        self.main_screen.devices.state_from_thread(device, state)
 
     def action_toggle_theme(self) -> None:
-        light = self.theme != "textual-light"
-        self.theme = "textual-light" if light else "textual-dark"
-        self.editor.theme = "github_light" if light else "monokai"
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
     async def action_quit(self) -> None:
-        self.leave_exercise()
+        self.main_screen.coach.leave()
         self.exit()
 
     def on_unmount(self) -> None:
-        if self.run_token is not None:
-            self.run_token.set()  # the screens are gone: stop the run, update nothing
         self.session.close()
 
-
-def main() -> None:  # pragma: no cover - `ptref-tutor` is the entry point; this helps `textual run`
-    from tutor.app.launch import run_app
-    from tutor.cli import build_parser, resolve_globals
-
-    sys.exit(run_app(resolve_globals(build_parser().parse_args([]))))
+    def close(self) -> None:
+        """After the app has run: the workers stop, the $EDITOR scratch folder goes."""
+        self.session.close()
+        self.main_screen.coach.cleanup()

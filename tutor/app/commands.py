@@ -1,41 +1,39 @@
-"""The command palette (ctrl+p): go to an exercise by title, choose device, reset, theme, help."""
+"""The command palette (ctrl+p): go to an exercise by title, and the actions the table of actions
+offers there (device, reset, hint, solution, theme, $EDITOR, help)."""
 
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Iterator, Protocol
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-if TYPE_CHECKING:
-    from tutor.app.app import TutorApp
+from tutor.app.actions import palette_actions
+from tutor.lessons.catalog import Catalog
+from tutor.lessons.model import Exercise
 
-ACTIONS = [
-    ("Choose device…", "device", "Run your code on cpu, cuda:N or mps"),
-    ("Reset exercise to its starter", "reset_code", "Put the starter code back (asks first)"),
-    ("Show a hint", "hint", "The next hint for this exercise"),
-    ("Show the solution", "solution", "Asks first; it is recorded"),
-    ("Toggle theme (dark / light)", "toggle_theme", "Switch between the dark and light theme"),
-    ("Open in $EDITOR", "external_editor", "Edit this exercise in vim, nano, …"),
-    ("Help", "help", "Keys, how checks work, where progress is stored"),
-]
+Command = tuple[str, str, object]  # text, help, what to call
+
+
+class Navigator(Protocol):
+    """The screen the palette was opened from (the main screen)."""
+
+    catalog: Catalog
+
+    def open_exercise(self, exercise: Exercise) -> None: ...
 
 
 class TutorCommands(Provider):
-    @property
-    def tutor(self) -> "TutorApp":
-        return self.app  # type: ignore[return-value]
+    def _exercise_commands(self) -> Iterator[Command]:
+        screen: Navigator = self.screen  # type: ignore[assignment]
+        for exercise in screen.catalog.exercises():
+            yield f"Go to: {exercise.title}", exercise.full_id, partial(screen.open_exercise, exercise)
 
-    def _exercise_commands(self):
-        for exercise in self.tutor.catalog.exercises():
-            yield (f"Go to: {exercise.title}", f"{exercise.full_id}",
-                   partial(self.tutor.open_exercise, exercise.full_id))
-
-    def _action_commands(self):
-        for text, action, help_text in ACTIONS:
-            # The action method itself: run_action() would consult check_action while the palette
-            # (a screen of its own) may still be on the stack.
-            yield text, help_text, getattr(self.tutor, f"action_{action}")
+    def _action_commands(self) -> Iterator[Command]:
+        for action in palette_actions():
+            # Run once the palette has closed, on the screen (or the App) whose action it is.
+            node = self.app if action.scope == "app" else self.screen
+            yield action.palette or action.title, action.help, partial(node.run_action, action.id)
 
     async def discover(self) -> Hits:
         for text, help_text, command in [*self._action_commands(), *self._exercise_commands()]:

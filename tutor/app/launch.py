@@ -1,21 +1,18 @@
-"""`ptref-tutor` without a command: load the packs, open the store, run the app."""
+"""The app's one entry point, taking plain values: the CLI (tutor/cli/app_command.py) resolves the
+options, this runs the app until the learner quits."""
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
-from pathlib import Path
+from collections.abc import Sequence
 
-from tutor.cli import EXIT_OK, EXIT_USAGE, UsageError
-from tutor.cli.common import load_catalog, session_config
-from tutor.lessons.catalog import UnknownExercise
-from tutor.progress.store import ProgressStore, StoreError
-
-COLOR_SYSTEMS = ("auto", "truecolor", "256", "standard")
+from tutor.lessons.catalog import Catalog
+from tutor.lessons.model import Exercise
+from tutor.progress.store import ProgressStore
+from tutor.session import SessionConfig
 
 
-def set_color_system(choice: str | None) -> None:
+def set_color_system(choice: str) -> None:
     """For terminals behind SSH that don't advertise their colours. Textual reads this when the
     App is built, so it is set on its constants as well as in the environment."""
     if not choice or choice == "auto":
@@ -26,42 +23,18 @@ def set_color_system(choice: str | None) -> None:
     textual.constants.COLOR_SYSTEM = choice  # type: ignore[misc]
 
 
-def open_store_for_app() -> tuple[ProgressStore, list[str]]:
-    """The progress store; if it cannot be opened, an in-memory one and a notice saying so."""
-    try:
-        return ProgressStore(), []
-    except (StoreError, OSError) as exc:
-        return ProgressStore(Path(":memory:")), [f"Progress is NOT being saved this time: {exc}"]
+def run_tutor(catalog: Catalog, store: ProgressStore, config: SessionConfig, start_at: Exercise | None = None,
+              notices: Sequence[str] = (), *, color_system: str = "auto") -> int:
+    """Run the app in this terminal; 0 when the learner quit, 1 when it stopped with an error.
 
+    start_at: the exercise to open (None: where the learner left off). The store stays open: the
+    caller opened it and closes it."""
+    set_color_system(color_system)
+    from tutor.app.app import TutorApp  # Textual's App is imported only now
 
-def run_app(args: argparse.Namespace) -> int:
-    catalog = load_catalog(args, show_errors=False)
-    notices = []
-    if catalog.errors:
-        notices.append(f"{len(catalog.errors)} problem(s) in lesson files; those lessons are left out "
-                       "(`ptref-tutor lint` explains).")
-    if not catalog.exercises():
-        raise UsageError("no exercises found in the lesson packs (`ptref-tutor lint` explains)")
-    start_at = getattr(args, "exercise", None)
-    if start_at:
-        try:
-            start_at = catalog.exercise(start_at).full_id
-        except UnknownExercise as exc:
-            raise UsageError(str(exc)) from None
-    set_color_system(getattr(args, "color_system", None))
-    store, store_notices = open_store_for_app()
-    from tutor.app.app import TutorApp  # Textual is imported only when the app really starts
-
-    app = TutorApp(catalog, store, session_config(args, spare=True), start_at=start_at,
-                   notices=store_notices + notices)
+    app = TutorApp(catalog, store, config, start_at=start_at, notices=notices)
     try:
         app.run()
     finally:
-        app.session.close()
-        app.cleanup_edit_dir()
-        store.close()
-    if app.return_code not in (None, 0):
-        print("ptref-tutor: the app stopped with an error (your code was saved as you typed).",
-              file=sys.stderr)
-        return EXIT_USAGE
-    return EXIT_OK
+        app.close()
+    return 0 if app.return_code in (None, 0) else 1

@@ -160,7 +160,7 @@ def resolve_globals(args: argparse.Namespace) -> argparse.Namespace:
 
 
 COMMANDS = {
-    "app": ("tutor.app.launch", "run_app"),
+    "app": ("tutor.cli.app_command", "run_app"),
     "progress": ("tutor.cli.progress", "run_progress"),
     "reset": ("tutor.cli.progress", "run_reset"),
     "watch": ("tutor.cli.watch", "run_watch"),

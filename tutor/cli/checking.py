@@ -9,8 +9,8 @@ from pathlib import Path
 
 from tutor.cli import EXIT_NOT_PASSED, EXIT_OK, UsageError
 from tutor.cli.common import console, load_catalog, make_session, open_store
-from tutor.cli.render import render_verdict
 from tutor.lessons.catalog import UnknownExercise
+from tutor.render import render_verdict
 from tutor.checking.verdict import Verdict
 from tutor.lessons.model import Exercise
 from tutor.session import LessonBug, Session, WorkerStartError
@@ -70,5 +70,5 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(verdict.to_json(), indent=2))
     else:
-        console.print(render_verdict(verdict))
+        console.print(render_verdict(verdict, name_exercise=True))
     return EXIT_OK if verdict.passed else EXIT_NOT_PASSED

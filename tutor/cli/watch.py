@@ -19,8 +19,8 @@ from rich.rule import Rule
 from tutor.cli import EXIT_NOT_PASSED, EXIT_OK, UsageError
 from tutor.cli.checking import check_or_fail, read_code
 from tutor.cli.common import console, errors, load_catalog, make_session, open_store
-from tutor.cli.render import render_verdict
 from tutor.lessons.catalog import UnknownExercise
+from tutor.render import render_verdict
 
 NETWORK_FILE_SYSTEMS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "sshfs", "fuse.sshfs", "9p", "afs", "ceph",
                         "glusterfs", "fuse.glusterfs", "lustre", "davfs", "fuse.rclone", "fuse.s3fs", "gpfs"}
@@ -175,7 +175,7 @@ def run_watch(args: argparse.Namespace) -> int:
             console.print(Rule(time.strftime("%H:%M:%S"), style="dim"))
             verdict = check_or_fail(session, exercise, code)
             passed = verdict.passed
-            console.print(render_verdict(verdict))
+            console.print(render_verdict(verdict, name_exercise=True))
     except KeyboardInterrupt:
         console.print("Stopped watching.", markup=False)
     finally:

@@ -1,4 +1,5 @@
-"""F1: keys, how checks work, where progress is stored (bundled help.md, filled in at open)."""
+"""F1: keys, how checks work, where progress is stored (bundled help.md, filled in at open: the key
+table comes from the table of actions, the prose from the .md)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static
 
+from tutor.app.actions import key_table
+
 
 def help_text(store_path: str, worker_python: str | None) -> str:
     """`worker_python`: the interpreter given with --python, or None for the tutor's own."""
     template = resources.files("tutor.app").joinpath("help.md").read_text(encoding="utf-8")
     worker = (f"The worker runs `{worker_python}`." if worker_python else
               "The worker runs the same Python as the tutor.")
-    return template.replace("{store_path}", store_path).replace("{worker}", worker)
+    return template.replace("{keys}", key_table()).replace("{store_path}", store_path).replace("{worker}", worker)
 
 
 class HelpScreen(ModalScreen[None]):

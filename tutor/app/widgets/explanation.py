@@ -35,6 +35,8 @@ def _runnable_fences_as_python(text: str) -> str:
 class Explanation(VerticalScroll, can_focus=True):
     """Scrolls with the keyboard when focused (up/down, page up/down)."""
 
+    BORDER_TITLE = "Exercise"
+
     def compose(self) -> ComposeResult:
         yield Markdown(id="explanation-text")
 

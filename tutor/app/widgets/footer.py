@@ -7,8 +7,9 @@ from textual import events
 from textual.app import ComposeResult
 from textual.widgets import Footer
 
+from tutor.app.actions import wide_only
+
 NARROW_WIDTH = 100
-WIDE_ONLY = {"quit", "device", "toggle_lessons", "external_editor"}
 
 
 class TutorFooter(Footer):
@@ -18,7 +19,7 @@ class TutorFooter(Footer):
     def compose(self) -> ComposeResult:
         hidden: set[str] = set()
         if self._narrow():
-            hidden |= WIDE_ONLY
+            hidden |= wide_only()
         for widget in super().compose():
             if getattr(widget, "action", None) not in hidden:
                 yield widget

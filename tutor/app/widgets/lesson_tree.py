@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
+from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from tutor.app.messages import ExerciseChosen
 from tutor.app.resume import status_of
 from tutor.lessons.catalog import Catalog
+from tutor.lessons.model import Exercise
 from tutor.progress.store import ExerciseProgress
 
 # Marks differ in shape, not only colour, so they still read with NO_COLOR.
@@ -17,6 +20,14 @@ MARKS = {"done": ("✔", "green"), "in_progress": ("◐", "yellow"), "not_starte
 
 class LessonTree(Tree[str]):
     """Node data: "lesson:<id>" for lessons, the full exercise id for exercises."""
+
+    BORDER_TITLE = "Lessons"
+
+    @dataclass
+    class ExerciseChosen(Message):
+        """The learner picked an exercise (Enter on it)."""
+
+        exercise: Exercise
 
     def __init__(self, catalog: Catalog, **kwargs) -> None:
         super().__init__("Lessons", **kwargs)
@@ -71,4 +82,4 @@ class LessonTree(Tree[str]):
         data = event.node.data
         if data and not data.startswith("lesson:"):
             event.stop()
-            self.post_message(ExerciseChosen(data))
+            self.post_message(self.ExerciseChosen(self.catalog.exercise(data)))

@@ -1,0 +1,119 @@
+"""Every action the learner can take, in one table: its keys, its title, its help line, and where it
+shows (the footer, the command palette). The bindings, the footer, the palette and the help screen's
+key table are all made from it, so a key or a wording is changed here and nowhere else.
+
+Keys: only F-keys and ctrl combinations the editor leaves alone (TextArea owns F6, F7, ctrl+a/e/k/u/
+w/z/y, ctrl+c/x/v/d), never a bare Escape (SSH splits it), so they all work while typing and over SSH;
+ctrl+b is tmux's prefix, so it is not used either.
+
+Order is importance order: the footer shows them in this order, and at 80 columns the last ones are
+cut off (F1 lists them all).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from textual.binding import Binding
+
+Scope = Literal["screen", "app", "textual"]
+FooterPlace = Literal["always", "wide", "never"]
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str  # the action's name: action_<id> on the main screen (scope "screen") or the App ("app")
+    keys: tuple[str, ...]  # the first one is the one the footer shows
+    title: str  # the footer's word
+    help: str  # one line: the help screen, the palette and the key's tooltip
+    footer: FooterPlace = "always"  # "wide": only when the terminal has room (>= 100 columns)
+    palette: str | None = None  # its wording in the command palette; None: not offered there
+    scope: Scope = "screen"  # "textual": Textual binds the key itself; listed for the help screen
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("help", ("f1",), "Help", "Keys, how checks work, where progress is stored", palette="Help"),
+    Action("run", ("f5", "ctrl+r"), "Run", "Run & check your code"),
+    # Not in the footer: the running message says "ctrl+t stops it", and toggling a footer key per
+    # run recomposes the footer while the run's thread waits for the GIL (it tripled the round trip).
+    Action("stop", ("ctrl+t",), "Stop", "Stop the run in progress", footer="never"),
+    Action("hint", ("f2",), "Hint", "Show the next hint (each one is counted)", palette="Show a hint"),
+    Action("next", ("ctrl+n",), "Next", "Next exercise"),
+    Action("previous", ("ctrl+o",), "Prev", "Previous exercise"),
+    Action("solution", ("f8",), "Solution", "Show the solution (asks first; it is recorded)",
+           palette="Show the solution"),
+    Action("reset_code", ("f9",), "Reset", "Reset your code to the starter (asks first; ctrl+z undoes it)",
+           palette="Reset exercise to its starter"),
+    Action("device", ("f4",), "Device", "Choose the device: cpu, cuda:N, mps", footer="wide",
+           palette="Choose device…"),
+    Action("toggle_lessons", ("f3",), "Lessons", "Show or hide the lesson browser (Enter opens an exercise)",
+           footer="wide"),
+    Action("external_editor", ("ctrl+g",), "$EDITOR",
+           "Edit in your $EDITOR (vim, nano, …); the code is checked when you return", footer="wide",
+           palette="Open in $EDITOR"),
+    Action("save", ("ctrl+s",), "Save", "Save your code now (it is also saved as you type)", footer="never"),
+    Action("quit", ("ctrl+q",), "Quit", "Quit (your code is saved)", footer="wide", scope="app"),
+    Action("toggle_theme", (), "Theme", "Switch between the dark and light theme", footer="never",
+           palette="Toggle theme (dark / light)", scope="app"),
+    Action("command_palette", ("ctrl+p",), "Palette",
+           "Command palette: go to an exercise by name, choose device, reset, theme", footer="never",
+           scope="textual"),
+    Action("focus_next", ("tab",), "Next pane",
+           "Move to the next pane (in the editor, Tab indents: press Escape to leave it)", footer="never",
+           scope="textual"),
+    Action("focus_previous", ("shift+tab",), "Previous pane",
+           "Move to the previous pane (in the editor, shift+Tab dedents: press Escape to leave it)", footer="never",
+           scope="textual"),
+)
+
+BY_ID: dict[str, Action] = {action.id: action for action in ACTIONS}
+
+
+def is_function_key(key: str) -> bool:
+    return key[:1] == "f" and key[1:].isdigit()
+
+
+def key_label(key: str) -> str:
+    """How the help and the app's own messages write a key: F5, ctrl+n, Tab, shift+Tab."""
+    if is_function_key(key):
+        return key.upper()
+    return "+".join(part.capitalize() if part == "tab" else part for part in key.split("+"))
+
+
+def first_key(action_id: str) -> str:
+    """The key the app names in its messages ("F5 runs it again", "(ctrl+n)")."""
+    return key_label(BY_ID[action_id].keys[0])
+
+
+def bindings(scope: Scope) -> list[Binding]:
+    """Textual bindings for the actions of one scope; the first key of each shows in the footer."""
+    made = []
+    for action in ACTIONS:
+        if action.scope != scope:
+            continue
+        for index, key in enumerate(action.keys):
+            made.append(Binding(key, action.id, action.title, show=index == 0 and action.footer != "never",
+                                # F-keys read "F5" in the footer; ctrl keys keep Textual's "^n".
+                                key_display=key_label(key) if is_function_key(key) else None,
+                                tooltip=action.help, id=action.id if index == 0 else f"{action.id}-{index + 1}"))
+    return made
+
+
+def wide_only() -> set[str]:
+    """The footer's keys that step aside on a narrow terminal."""
+    return {action.id for action in ACTIONS if action.footer == "wide"}
+
+
+def palette_actions() -> list[Action]:
+    return [action for action in ACTIONS if action.palette is not None]
+
+
+def key_table() -> str:
+    """The help screen's key table (Markdown), one row per action that has keys."""
+    rows = ["| Key | What it does |", "|---|---|"]
+    for action in ACTIONS:
+        if action.keys:
+            keys = " or ".join(f"**{key_label(key)}**" for key in action.keys)
+            rows.append(f"| {keys} | {action.help} |")
+    return "\n".join(rows)

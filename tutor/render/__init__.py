@@ -1,0 +1,12 @@
+"""A Verdict as rich renderables, for both front ends: the CLI prints them, the app's results pane
+shows them. Rich only: nothing here imports Textual, torch or either front end.
+
+    render_verdict(verdict, name_exercise=..., show_timing=..., follow_up=..., marked_line=...)
+
+Every layout decision that depends on the width (how much of a check's name to show, expected and
+yours side by side or stacked) is taken at render time, so it follows a resized terminal or pane.
+"""
+
+from tutor.render.verdict import STATUS_STYLE, headline, render_verdict
+
+__all__ = ["STATUS_STYLE", "headline", "render_verdict"]
