@@ -100,7 +100,7 @@ def describe_protections(hello: dict) -> list[tuple[str, str]]:
     rows.append(("wall-clock watchdog", "[green]on[/]: SIGINT at the exercise timeout, then SIGKILL of the group"))
     rows.append(("scratch directory", "[green]on[/]: each run starts in an emptied private directory"))
     for name, key in (("network", "network"), ("process creation", "processes"), ("file writes", "files"),
-                      ("privileges", "privileges")):
+                      ("file metadata", "metadata"), ("shared memory", "memory"), ("privileges", "privileges")):
         state = hello.get("protections", {}).get(key)
         if state is None:
             rows.append((name, "[yellow]off[/]: not enforced by this version"))
