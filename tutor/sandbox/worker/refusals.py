@@ -74,7 +74,9 @@ class Refusals:
             return PROCESSES
         if self.signals and exc.errno == errno.EPERM and ("kill" in line or "signal" in line):
             return SIGNALS
-        if self.groups and exc.errno == errno.EPERM and any(word in line for word in _GROUP_WORDS):
+        # subprocess reports a refused setsid from its own frames: look at the learner's line too.
+        all_lines = " ".join((frame.line or "") for frame in frames).lower()
+        if self.groups and exc.errno == errno.EPERM and any(word in all_lines for word in _GROUP_WORDS):
             return GROUPS
         if self.memory and exc.errno == errno.EPERM and any(word in line for word in _MEMORY_WORDS):
             return MEMORY
