@@ -186,3 +186,31 @@ def test_start_new_session_is_refused_with_a_reason(session):
                             record=False)
     assert verdict.status == "error"
     assert "keeps every process a run starts in the run's process group" in verdict.error.message
+
+
+def test_without_seccomp_the_tutor_still_finds_detached_processes_through_proc(tmp_path):
+    """No libseccomp: setsid works, so the process group is not enough; the tutor's /proc walk from
+    the worker (their child subreaper) must find them."""
+    from test_protections import SITE_PATCHES
+    from tutor.sandbox.client import WorkerProcess, WorkerSpec
+
+    (tmp_path / "sitecustomize.py").write_text(SITE_PATCHES["no-libseccomp"])
+    env = (("PYTHONPATH", os.pathsep.join([str(package_root()), str(tmp_path)])),)
+    for child_exits in (False, True):
+        worker = WorkerProcess(WorkerSpec(allow_processes=True, extra_env=env))
+        pids: list[int] = []
+        try:
+            assert "setsid" in worker.wait_ready()["protections"]["processes"]  # it says what is missing
+            outcome: dict = {}
+            thread = threading.Thread(target=lambda: outcome.update(exchange=worker.request(
+                {"op": "run", "code": ORPHANS.format(child_exits=child_exits)}, timeout=2.0)))
+            thread.start()
+            pids = read_pids(Path(worker.scratch))
+            sessions = {int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[3]) for pid in pids}
+            assert worker.process.pid not in sessions  # they did leave the worker's session
+            thread.join(timeout=30)
+            assert outcome["exchange"].outcome == "timeout"
+            assert wait_dead(pids + [worker.process.pid]) == []
+        finally:
+            worker.close()
+            kill_leftovers(pids)
