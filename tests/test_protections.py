@@ -73,7 +73,7 @@ def refused(verdict, words):
 @needs_landlock
 def test_every_protection_is_on_here(session):
     hello = session.pool().ready()
-    assert set(hello["protections"]) == {"network", "processes", "files", "privileges"}
+    assert set(hello["protections"]) == {"network", "processes", "files", "metadata", "memory", "privileges"}
     for name, state in hello["protections"].items():
         assert state.startswith("on:"), (name, state)
     assert hello["policy"] == {"processes": False}
@@ -85,6 +85,8 @@ def test_the_processes_worker_says_processes_are_allowed(session):
     hello = session.pool("cpu", processes=True).ready()
     assert hello["policy"] == {"processes": True}
     assert hello["protections"]["processes"].startswith("off for this worker")
+    assert "cannot leave the run's process group" in hello["protections"]["processes"]
+    assert hello["protections"]["metadata"].startswith("on:") and hello["protections"]["memory"].startswith("on:")
     assert hello["protections"]["network"].startswith("on:")
 
 
@@ -94,8 +96,9 @@ def test_doctor_never_claims_a_protection_it_was_not_told_about():
     assert rows["network"].startswith("[yellow]off[/]") and "libseccomp" in rows["network"]
     assert rows["file writes"].startswith("[green]on[/]")
     assert "off" in rows["process creation"] and "off" in rows["privileges"]  # absent: not enforced
+    assert "off" in rows["file metadata"] and "off" in rows["shared memory"]
     old_worker = dict(describe_protections({"limits": {}}))  # a worker from before this version
-    for name in ("network", "process creation", "file writes", "privileges"):
+    for name in ("network", "process creation", "file writes", "file metadata", "shared memory", "privileges"):
         assert old_worker[name] == "[yellow]off[/]: not enforced by this version"
 
 
@@ -299,6 +302,8 @@ def test_without_libseccomp_the_rest_still_holds(tmp_path):
         assert report["network"].startswith("partial:") and "libseccomp" in report["network"]
         assert report["processes"].startswith("off:") and "libseccomp" in report["processes"]
         assert report["files"].startswith("on:")
+        assert report["metadata"].startswith("off:") and "libseccomp" in report["metadata"]
+        assert report["memory"].startswith("off:") and "libseccomp" in report["memory"]
         assert report["privileges"].startswith("partial:")
         assert _works(worker)
     finally:
@@ -319,10 +324,11 @@ def test_without_landlock_the_rest_still_holds(tmp_path):
 
 
 def test_protections_turned_off_by_the_user_say_so(tmp_path):
-    worker = _start(tmp_path, PTREF_SANDBOX_OFF="files,network")
+    worker = _start(tmp_path, PTREF_SANDBOX_OFF="files,network,metadata,memory")
     try:
         report = worker.hello["protections"]
-        assert report["files"] == report["network"] == "off: turned off by PTREF_SANDBOX_OFF"
+        for name in ("files", "network", "metadata", "memory"):
+            assert report[name] == "off: turned off by PTREF_SANDBOX_OFF"
         target = tmp_path / "allowed.txt"
         request = RunRequest(code=f"open({str(target)!r}, 'w').write('x')\n")
         record = RunRecord.from_exchange(worker.request(request.to_wire(), timeout=30))

@@ -98,9 +98,10 @@ def describe_protections(hello: dict) -> list[tuple[str, str]]:
         limit_row("GPU memory", "gpu_memory", lambda v: f"the allocator stops at {format_size(v)} "
                                                      "(--gpu-memory-fraction), then a friendly error")
     rows.append(("wall-clock watchdog", "[green]on[/]: SIGINT at the exercise timeout, then SIGKILL of the group"))
-    rows.append(("scratch directory", "[green]on[/]: each run starts in an emptied private directory"))
+    rows.append(("scratch directory", "[green]on[/]: each run starts in an emptied private directory, "
+                                                   "removed with the worker"))
     for name, key in (("network", "network"), ("process creation", "processes"), ("file writes", "files"),
-                      ("privileges", "privileges")):
+                      ("file metadata", "metadata"), ("shared memory", "memory"), ("privileges", "privileges")):
         state = hello.get("protections", {}).get(key)
         if state is None:
             rows.append((name, "[yellow]off[/]: not enforced by this version"))

@@ -11,6 +11,7 @@ import re
 import tomllib
 from pathlib import Path
 
+from tutor.lessons import guard
 from tutor.lessons.checks import read_check
 from tutor.lessons.fields import Fields, LessonError, Problems
 from tutor.lessons.locate import LineIndex
@@ -48,6 +49,11 @@ def parse_lesson(raw: bytes, path: Path) -> tuple[Lesson | None, list[LessonErro
         line = raw[: exc.start].count(b"\n") + 1
         problems.add((), "", f"not UTF-8 text (invalid byte at offset {exc.start})", line=line)
         return None, problems.errors
+    deep_line = guard.too_deep(source)
+    if deep_line is not None:  # tomllib would recurse until RecursionError
+        problems.add((), "", f"invalid TOML: arrays or inline tables nested more than {guard.MAX_NESTING} "
+                             "levels deep", line=deep_line)
+        return None, problems.errors
     try:
         document = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
@@ -56,6 +62,10 @@ def parse_lesson(raw: bytes, path: Path) -> tuple[Lesson | None, list[LessonErro
         problems.add((), "", f"invalid TOML: {message}", line=line)
         return None, problems.errors
     problems.index = LineIndex(source)
+    for table_path, message in guard.problems_in(document):
+        problems.add(table_path, "", message)
+    if problems.errors:  # stop here: later messages would quote the offending text
+        return None, problems.errors
     lesson = _read_lesson(document, path, problems)
     if problems.errors:
         return None, problems.errors

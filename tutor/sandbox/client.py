@@ -6,23 +6,21 @@ import json
 import os
 import secrets
 import select
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from tutor.paths import package_root
-from tutor.sandbox import arena
-from tutor.sandbox.capture import Captured, OutputCapture, enlarge_pipe
 from tutor.options import DEFAULT_MEMORY_LIMIT
-from tutor.sandbox.protocol import (SCRATCH_PREFIX, ChannelClosed, IncompleteFrame, ProtocolError, end_marker, read_frame,
-                                   write_frame)
+from tutor.paths import package_root
+from tutor.sandbox import arena, reap
+from tutor.sandbox.capture import Captured, OutputCapture, enlarge_pipe
+from tutor.sandbox.protocol import ChannelClosed, IncompleteFrame, ProtocolError, end_marker, read_frame, write_frame
 from tutor.sandbox.runspec import Outcome
+from tutor.sandbox.scratch import ScratchFolder
 
 # PR_SET_PDEATHSIG fires when the *thread* that forked the worker ends, so every worker is
 # started from this one long-lived thread rather than from whichever thread asked.
@@ -79,7 +77,8 @@ class WorkerProcess:
 
     def __init__(self, spec: WorkerSpec) -> None:
         self.spec = spec
-        self.scratch = tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
+        self._scratch = ScratchFolder()  # locked while this object may use it; see scratch.py
+        self.scratch = self._scratch.path
         self.capture = OutputCapture(spec.output_cap)
         self.hello: dict | None = None
         self.dead = False
@@ -88,6 +87,8 @@ class WorkerProcess:
         self._output_taken = threading.Event()
         self._ready_lock = threading.Lock()
         self._lock = threading.Lock()
+        self._reaper: threading.Thread | None = None
+        self._exit_hook = reap.at_exit(self._close_at_exit)
         self._future: Future = _spawner.submit(self._spawn)
 
     # -- start-up -------------------------------------------------------------------------------
@@ -322,11 +323,10 @@ class WorkerProcess:
         self.dead = True
         self.killed_at = time.perf_counter()  # recovery is measured from here (benchmarks)
         process = self.process
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        threading.Thread(target=self._reap, name="ptref-reaper", daemon=True).start()
+        # The group, and the descendants found while the pid is surely still the worker's.
+        reap.kill_worker(process.pid, walk=process.returncode is None)
+        self._reaper = threading.Thread(target=self._reap, name="ptref-reaper", daemon=True)
+        self._reaper.start()
 
     def _reap(self) -> None:
         try:
@@ -343,7 +343,17 @@ class WorkerProcess:
         if self.arena is not None:
             self.arena.close()
             os.close(self.arena.fd)
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        self._scratch.remove()
+        reap.forget(self._exit_hook)
+
+    def _close_at_exit(self) -> None:
+        """The tutor is exiting: kill now, and give the reaper a moment to remove the scratch folder."""
+        try:
+            self.kill()
+            if self._reaper is not None:
+                self._reaper.join(timeout=5.0)
+        finally:
+            self._scratch.remove()  # if the reaper could not finish in time (or the worker never started)
 
     def close(self) -> None:
         """Stop the worker now: it holds nothing that a gentler exit would save."""

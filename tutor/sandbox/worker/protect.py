@@ -6,22 +6,24 @@ refused write outside the scratch folder): a protection that cannot be installed
 installed but does not hold, is reported "off" with the reason, and the worker carries on without
 it. Nothing here runs per run: the cost is paid once per worker.
 
-The report goes into the worker's hello as {"network", "processes", "files", "privileges"}, each a
-sentence starting with "on:", "partial:" or "off:" (shown by `ptref-tutor doctor`).
+The report goes into the worker's hello as {"network", "processes", "files", "metadata", "memory",
+"privileges"}, each a sentence starting with "on:", "partial:" or "off:" (shown by `ptref-tutor doctor`).
 """
 
 from __future__ import annotations
 
+import ctypes
 import glob
 import os
 import socket
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from tutor.sandbox.worker import landlock, privileges, seccomp
 
-PROTECTIONS = ("network", "processes", "files", "privileges")
+PROTECTIONS = ("network", "processes", "files", "metadata", "memory", "privileges")
 OFF_VARIABLE = "PTREF_SANDBOX_OFF"  # e.g. "files,processes": a documented escape hatch, reported
 
 
@@ -63,10 +65,16 @@ def install(policy: Policy, scratch: Path, device_type: str) -> dict[str, str]:
         report["network"] = ("partial: TCP connections and listening refused (Landlock), but UDP and "
                              "raw sockets are not: " + report["network"].removeprefix("off: "))
 
+    report["metadata"] = _install_filter("metadata", seccomp.metadata_rules(), turned_off)
+    if report["metadata"].startswith("on"):
+        report["metadata"] = _metadata_report(scratch)
+    report["memory"] = _install_filter("memory", seccomp.memory_rules(), turned_off)
+    if report["memory"].startswith("on"):
+        report["memory"] = _memory_report()
+
     if policy.processes:
-        report["processes"] = ("off for this worker: its exercise allows starting processes "
-                               "(sandbox.processes = true); the watchdog still kills the whole group, "
-                               "and children left over are killed after each run")
+        report["processes"] = _processes_allowed_report(
+            _install_filter("processes", seccomp.process_group_rules(), turned_off))
     else:
         report["processes"] = _install_filter("processes", seccomp.process_rules(), turned_off)
         if report["processes"].startswith("on"):
@@ -135,6 +143,66 @@ def _processes_report() -> str:
         os._exit(0)
     os.waitpid(pid, 0)
     return "off: a filter was installed, yet a test fork succeeded"
+
+
+def _processes_allowed_report(group_filter: str) -> str:
+    allowed = "off for this worker: its exercise allows starting processes (sandbox.processes = true); "
+    if group_filter.startswith("on") and _setsid_refused_in_a_child():
+        return allowed + ("they cannot leave the run's process group (seccomp refuses setsid and "
+                          "setpgid), so the watchdog and the tutor's exit kill every one of them")
+    return allowed + ("the watchdog kills the process group and what the worker adopted, but a process "
+                      "that calls setsid can outlive the worker (" + group_filter.removeprefix("off: ") + ")")
+
+
+def _setsid_refused_in_a_child() -> bool:
+    """A session leader (the worker) cannot call setsid anyway: only a child shows the filter works."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setsid()
+        except PermissionError:
+            os._exit(0)
+        os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def _metadata_report(scratch: Path) -> str:
+    """Each family once, on the scratch folder, as a no-op (same mode, owner, times) unless refused."""
+    before = os.stat(scratch)
+    probes = {
+        "chmod": lambda: os.chmod(scratch, stat.S_IMODE(before.st_mode)),
+        "chown": lambda: os.chown(scratch, -1, -1),
+        "utime": lambda: os.utime(scratch, ns=(before.st_atime_ns, before.st_mtime_ns)),
+        "removexattr": lambda: os.removexattr(scratch, "user.ptref-probe"),
+    }
+    for name, probe in probes.items():
+        try:
+            probe()
+        except PermissionError:
+            continue
+        except OSError:
+            pass  # e.g. ENODATA: the call reached the file system
+        return f"off: a filter was installed, yet a test {name} reached the file system"
+    return ("on: no file's permissions, owner, times or extended attributes can change, not even in the "
+            "scratch folder (seccomp refuses chmod, chown, utime, setxattr, chattr and their variants)")
+
+
+def _memory_report() -> str:
+    try:
+        fd = os.memfd_create("ptref-probe", os.MFD_CLOEXEC)
+    except PermissionError:
+        pass
+    else:
+        os.close(fd)
+        return "off: a filter was installed, yet a test memfd_create succeeded"
+    libc = ctypes.CDLL(None, use_errno=True)
+    segment = libc.shmget(0, 4096, 0o1000 | 0o600)  # IPC_PRIVATE, IPC_CREAT
+    if segment >= 0:
+        libc.shmctl(segment, 0, None)  # IPC_RMID
+        return "off: a filter was installed, yet a test shmget succeeded"
+    return ("on: no shared memory beyond the memory limit (seccomp refuses memfd_create and SysV "
+            "shared memory, message queues and semaphores)")
 
 
 def _files_report(applied: landlock.Applied | None, state: str, scratch: Path, policy: Policy) -> str:

@@ -25,18 +25,31 @@ LIMITS = ("the tutor's sandbox does not let code change its resource limits (mem
           "open files): they protect your machine")
 SIGNALS = "the tutor's sandbox does not let code signal or trace processes outside it"
 DEVICES = "the tutor's sandbox does not let code open devices other than /dev/null, /dev/zero and /dev/urandom"
+METADATA = ("the tutor's sandbox does not let code change the permissions, owner, times or extended attributes "
+            "of files (chmod, chown, utime, setxattr, chattr), not even in the scratch folder: to copy a file, "
+            "use shutil.copyfile, which copies only its contents")
+GROUPS = ("the tutor's sandbox keeps every process a run starts in the run's process group (setsid, setpgid, "
+          "start_new_session are refused), so the tutor can stop them all")
+MEMORY = ("the tutor's sandbox does not let code create shared memory (memfd_create, SysV shmget): it "
+          "would escape the worker's memory limit; use ordinary tensors and arrays")
 
 _NETWORK_MODULES = ("socket.py", "ssl.py", "/http/", "/urllib/", "/asyncio/", "socketserver.py", "/urllib3/",
                     "/requests/")
 _PROCESS_MODULES = ("subprocess.py", "/multiprocessing/", "pty.py", "/concurrent/futures/process.py",
                     "/torch/utils/data/", "/torch/multiprocessing/")
 _PROCESS_WORDS = ("fork", "exec", "spawn", "popen", "system(", "subprocess", "num_workers", "pool(")
+_GROUP_WORDS = ("setsid", "setpgid", "setpgrp", "start_new_session", "process_group")
+_METADATA_WORDS = ("chmod", "chown", "utime", "xattr")  # not "ioctl": other ioctls fail with EPERM too
+_MEMORY_WORDS = ("memfd", "shm", "msgget", "semget")
 
 
 class Refusals:
     def __init__(self, report: dict[str, str], scratch: Path) -> None:
         self.network = report.get("network", "").startswith(("on", "partial"))
         self.processes = report.get("processes", "").startswith("on")
+        self.groups = "cannot leave the run's process group" in report.get("processes", "")
+        self.metadata = report.get("metadata", "").startswith("on")
+        self.memory = report.get("memory", "").startswith("on")
         self.files = report.get("files", "").startswith("on")
         self.limits = "limits locked" in report.get("privileges", "")
         self.signals = "no signals" in report.get("privileges", "")
@@ -61,9 +74,26 @@ class Refusals:
             return PROCESSES
         if self.signals and exc.errno == errno.EPERM and ("kill" in line or "signal" in line):
             return SIGNALS
+        # subprocess reports a refused setsid from its own frames: look at the learner's line too.
+        all_lines = " ".join((frame.line or "") for frame in frames).lower()
+        if self.groups and exc.errno == errno.EPERM and any(word in all_lines for word in _GROUP_WORDS):
+            return GROUPS
+        if self.memory and exc.errno == errno.EPERM and any(word in line for word in _MEMORY_WORDS):
+            return MEMORY
+        if self.metadata and exc.errno == errno.EPERM and any(word in line for word in _METADATA_WORDS):
+            return self._metadata_refusal(exc.filename)
         if self.files and exc.errno == errno.EACCES and exc.filename is not None:
             return self._file_refusal(os.fsdecode(exc.filename))
         return None
+
+    def _metadata_refusal(self, name: object) -> str | None:
+        try:
+            owner = os.stat(os.fsdecode(name)).st_uid
+        except (OSError, TypeError, ValueError):
+            return METADATA  # a descriptor, or a name relative to one: with the filter on, it was us
+        # On a file of the user's own the kernel says yes (to all but chown to someone else); on
+        # someone else's it says no whether or not the sandbox is on.
+        return METADATA if owner == os.geteuid() else None
 
     def _file_refusal(self, name: str) -> str | None:
         path = Path(os.path.abspath(name))

@@ -14,6 +14,7 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import platform
 import socket
 import sys
 from dataclasses import dataclass
@@ -31,11 +32,16 @@ class SeccompUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Rule:
-    """Refuse `syscall` with `error` when every (arg index, op, a, b) comparison holds."""
+    """Refuse `syscall` with `error` when every (arg index, op, a, b) comparison holds.
+
+    `number` is for calls newer than the libseccomp found here (it cannot resolve their names):
+    calls added since Linux 5.1 have one number on every architecture but alpha, mips and ia64.
+    """
 
     syscall: str
     error: int = errno.EPERM
     compare: tuple[tuple[int, int, int, int], ...] = ()
+    number: int | None = None
 
 
 def network_rules() -> list[Rule]:
@@ -84,6 +90,68 @@ def lockdown_rules() -> list[Rule]:
     ]
 
 
+def metadata_rules() -> list[Rule]:
+    """No changing the mode, owner, times, extended attributes or inode flags of any file.
+
+    Landlock does not cover these, so they would reach every file the user owns (a world-writable
+    ~/.bashrc is another user's way in). seccomp cannot see paths, so they go everywhere, the
+    scratch folder included, and the fd-based ones too: code may open any readable file, and
+    fchmod on a read-only descriptor of ~/.bashrc works as well as chmod on its path. Nothing a
+    run needs uses them: torch.save, numpy.save, tempfile and DataLoader workers never do;
+    shutil.copy (copymode) does, and its refusal names shutil.copyfile.
+    """
+    rules = [Rule(name) for name in (
+        "chmod", "fchmod", "fchmodat", "chown", "fchown", "lchown", "fchownat",
+        "utime", "utimes", "utimensat", "futimesat",
+        "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr")]
+    rules += [Rule("fchmodat2", number=452), Rule("setxattrat", number=463),
+              Rule("removexattrat", number=466), Rule("file_setattr", number=469)]
+    if _generic_ioctl_numbers():
+        # chattr through ioctl on a read-only descriptor (+d, +A ...; +i and +a need a capability
+        # the worker has dropped). The kernel reads the command as 32 bits: compare only those.
+        for command in (_iow("f", 2, 8), _iow("f", 2, 4), _iow("X", 32, 28)):  # SETFLAGS(32), FSSETXATTR
+            rules.append(Rule("ioctl", compare=((1, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, command),)))
+    return rules
+
+
+def memory_rules() -> list[Rule]:
+    """No shared memory made after the sandbox is on: it would escape the address-space limit.
+
+    A memfd can be grown with ftruncate and filled with pwrite without ever being mapped, so
+    RLIMIT_AS never sees it; SysV segments and message queues are not even freed when the worker
+    dies. The tutor creates the result arena's memfd before the worker starts, so refusing
+    memfd_create costs nothing. shmat goes too: it would attach other programs' segments.
+    """
+    return [Rule(name) for name in ("memfd_create", "shmget", "shmat", "shmctl", "msgget", "semget")]
+
+
+def process_group_rules() -> list[Rule]:
+    """For workers whose exercise may start processes: every process stays in the worker's group.
+
+    The tutor starts each worker as the leader of its own session and process group, and a
+    process can leave its group only through setsid or setpgid. With both refused, one killpg
+    from the tutor reaches every process a run started, however it detached (double fork,
+    re-parented to init) and even after the worker itself has died, and the kernel delivers it
+    to processes being forked at that moment too. A /proc walk or a cgroup could not promise
+    that everywhere; a PID namespace would, but needs privileges or user namespaces.
+    """
+    return [Rule("setsid"), Rule("setpgid")]
+
+
+def _generic_ioctl_numbers() -> bool:
+    return platform.machine().lower() in ("x86_64", "amd64", "aarch64", "arm64", "riscv64", "s390x",
+                                          "loongarch64")
+
+
+def _iow(kind: str, number: int, size: int) -> int:
+    return (1 << 30) | (size << 16) | (ord(kind) << 8) | number
+
+
+def _unified_numbers() -> bool:
+    return _generic_ioctl_numbers() or platform.machine().lower() in ("ppc64le", "ppc64", "armv7l", "i686",
+                                                                      "i386")
+
+
 class _ArgCmp(ctypes.Structure):
     _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int),
                 ("datum_a", ctypes.c_uint64), ("datum_b", ctypes.c_uint64)]
@@ -128,6 +196,8 @@ def install(rules: list[Rule]) -> int:
         added = 0
         for rule in rules:
             number = lib.seccomp_syscall_resolve_name(rule.syscall.encode())
+            if number < 0 and rule.number is not None and _unified_numbers():
+                number = rule.number  # newer than this libseccomp, but the kernel may have it
             if number < 0:
                 continue  # not a system call on this architecture (fork on arm64): nothing to refuse
             compare = (_ArgCmp * max(len(rule.compare), 1))(*[_ArgCmp(*c) for c in rule.compare])
