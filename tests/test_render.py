@@ -93,3 +93,38 @@ def test_one_check_needs_no_summary_and_output_is_shown_with_what_was_dropped():
     assert "All 1 check passed." not in text and "✔ tensor r" in text
     assert "hello" in text and "1,234 more bytes not shown" in text
     assert "printed while the checks called your code" in text and "from f" in text
+
+
+ATTACKS = {
+    "OSC 0 (window title)": "\x1b]0;owned\x07",
+    "OSC 52 (clipboard)": "\x1b]52;c;cm0gLXJmIH4=\x07",
+    "OSC 8 (link)": "\x1b]8;;http://evil\x1b\\click\x1b]8;;\x1b\\",
+    "CSI clear screen": "\x1b[2J\x1b[H",
+    "NUL": "a\x00b",
+    "C1 CSI": "\x9b31m",
+}
+
+
+def test_learner_text_reaches_the_terminal_shown_not_obeyed():
+    for name, attack in ATTACKS.items():
+        error = ErrorInfo("ValueError", f"bad {attack}", traceback=(f"  line {attack}",), line=1,
+                          facts=(f"`x` is {attack}",), explanation=f"it means {attack}")
+        verdict = Verdict("a/b", "error", f"Your code raised ValueError: bad {attack}.", error=error,
+                          stdout=f"out {attack}\n", stderr=f"err {attack}\n", check_stdout=f"chk {attack}",
+                          checks=(CheckResult("assert", "x > 0", False, f"message {attack}"),))
+        console = Console(width=200, color_system="truecolor", force_terminal=True)
+        with console.capture() as captured:
+            console.print(render_verdict(verdict))
+        text = captured.get()
+        # Rich's own styles are the only escape sequences: SGR (ESC [ ... m), nothing else.
+        import re
+
+        others = re.sub(r"\x1b\[[0-9;]*m", "", text)
+        assert "\x1b" not in others and "\x00" not in others and "\x07" not in others and "\x9b" not in others, name
+        assert "\\x1b" in text or "\\x00" in text or "\\x9b" in text, name
+
+
+def test_a_carriage_return_rewrites_its_line_as_on_a_terminal():
+    verdict = Verdict("a/b", "passed", "ok", stdout="epoch 1 10%\repoch 1 100%\nnext\n")
+    text = render(verdict)
+    assert "epoch 1 100%" in text and "10%" not in text and "next" in text

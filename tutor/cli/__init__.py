@@ -15,6 +15,8 @@ from pathlib import Path
 from tutor import __version__
 from tutor.options import (DEFAULT_DEVICE, DEFAULT_GPU_MEMORY_FRACTION, DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS,
                            normalise_device, parse_size)
+from tutor.safetext import visible
+from tutor.sandbox.reap import install_exit_signals
 
 EXIT_OK, EXIT_NOT_PASSED, EXIT_USAGE = 0, 1, 2
 
@@ -175,6 +177,7 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    install_exit_signals()  # SIGTERM/SIGHUP: workers, their processes and scratch folders go too
     try:
         resolve_globals(args)
         # Without a command: the app in a terminal, the lesson list when piped or redirected.
@@ -183,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         # Imported on demand, so that `ptref-tutor list` never pays for importing Textual.
         return getattr(importlib.import_module(module_name), function_name)(args)
     except UsageError as exc:
-        print(f"ptref-tutor: error: {exc}", file=sys.stderr)
+        print(f"ptref-tutor: error: {visible(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("ptref-tutor: interrupted", file=sys.stderr)

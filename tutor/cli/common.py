@@ -7,6 +7,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from tutor.safetext import visible
+
 from tutor.lessons.catalog import Catalog
 from tutor.paths import builtin_lessons_dir
 from tutor.progress.store import ProgressStore, StoreError
@@ -26,7 +28,7 @@ def load_catalog(args: argparse.Namespace, show_errors: bool = True) -> Catalog:
         errors.print(f"[yellow]{len(catalog.errors)} problem(s) in lesson files "
                      "(those lessons are left out; `ptref-tutor lint` explains):[/]")
         for error in catalog.errors[:20]:
-            errors.print(f"  {error}", markup=False)
+            errors.print(f"  {visible(str(error))}", markup=False)
     return catalog
 
 

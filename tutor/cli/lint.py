@@ -17,6 +17,7 @@ from tutor.cli.common import console, errors, make_session, pack_paths
 from tutor.lessons.catalog import Catalog
 from tutor.lessons.model import Exercise, Lesson
 from tutor.linting import ExerciseReport, lint_exercise, lint_explanation
+from tutor.safetext import visible
 from tutor.session import Session, WorkerStartError
 
 
@@ -28,7 +29,7 @@ def run_lint(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     catalog = Catalog.load(paths)
     for error in catalog.errors:
-        errors.print(str(error), markup=False)
+        errors.print(visible(str(error)), markup=False)
     exercises = catalog.exercises()
     jobs = max(1, min(args.jobs or default_jobs(), len(exercises) or 1))
     # Each job proves its share of the exercises in a session (a worker) of its own.
@@ -69,7 +70,7 @@ def run_lint(args: argparse.Namespace) -> int:
         problems += lesson_problems
     ordered_reports = [reports[exercise.full_id] for exercise in exercises]
     for problem in problems:
-        errors.print(problem, markup=False)
+        errors.print(visible(problem), markup=False)
     table = Table(title="lint", title_justify="left")
     table.add_column("lesson", style="cyan")
     table.add_column("exercises", justify="right")

@@ -9,10 +9,17 @@ from tutor.checking.verdict import ErrorInfo, Verdict
 
 
 def error_panel(error: ErrorInfo, title: str = "error") -> Panel:
-    """The learner's traceback lines and the exception, in red."""
-    lines = [*error.traceback, error.headline()]
-    return Panel(Text("\n".join(lines), style="red"), title=title, title_align="left", border_style="red",
-                 expand=False)
+    """The learner's traceback lines and the exception in red; then what the failing line used
+    ("`x` is float32 (64, 28, 28) on cpu") and the error in a learner's words."""
+    body = Text("\n".join([*error.traceback, error.headline()]), style="red")
+    if error.facts:
+        where = f"On line {error.line}" if error.line else "On the failing line"
+        body.append(f"\n\n{where}: ", style="bold")
+        body.append("; ".join(error.facts) + ".")
+    if error.explanation:
+        body.append("\n\nWhat it means: ", style="bold")
+        body.append(error.explanation)
+    return Panel(body, title=title, title_align="left", border_style="red", expand=False)
 
 
 def output_panels(verdict: Verdict) -> list[Panel]:

@@ -10,6 +10,7 @@ from tutor.checking.verdict import Verdict
 from tutor.render.checks import CheckRows
 from tutor.render.mismatch import MismatchView
 from tutor.render.panels import error_panel, output_panels
+from tutor.render.safe import safe_verdict
 
 # Marks differ in shape, not only colour, so a verdict still reads with NO_COLOR.
 STATUS_STYLE: dict[str, tuple[str, str]] = {
@@ -50,6 +51,7 @@ def render_verdict(verdict: Verdict, *, name_exercise: bool = False, show_timing
     follow_up: one bold line saying what to do next (the app: "Next: ...  (ctrl+n)").
     marked_line: the front end marks the error's line in the learner's code, so the panel says so.
     """
+    verdict = safe_verdict(verdict)  # learner text is shown, never obeyed by the terminal
     parts: list[RenderableType] = [headline(verdict, name_exercise, show_timing)]
     if not (verdict.status in ("passed", "failed") and len(verdict.checks) == 1):
         parts.append(Text(verdict.summary))  # with one check, its own row says it all
