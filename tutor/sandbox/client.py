@@ -334,11 +334,19 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:
             pass
         self._output_taken.wait(timeout=10)
-        for fd in (self.ctl_in, self.ctl_out):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        # A request still reading (the worker was killed from another thread, e.g. by close())
+        # returns once it sees the pipes close: only then are its descriptors closed, so it can
+        # never read a number the process has meanwhile given to another file.
+        in_request = not self._lock.acquire(timeout=10)
+        try:
+            for fd in (self.ctl_in, self.ctl_out):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        finally:
+            if not in_request:
+                self._lock.release()
         self.capture.close()
         if self.arena is not None:
             self.arena.close()
