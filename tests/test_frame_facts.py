@@ -14,7 +14,7 @@ import torch
 
 from tutor.checking.explain import explain
 from tutor.sandbox.worker.frame_facts import LEARNER_FILE, MAX_FACTS, frame_facts
-from tutor.sandbox.worker.runner import LEARNER_FILE as RUNNER_LEARNER_FILE
+from tutor.sandbox.worker.errors import LEARNER_FILE as RUNNER_LEARNER_FILE
 
 
 def run_learner(code: str) -> tuple[BaseException, str, dict]:

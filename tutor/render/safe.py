@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tutor.checking.verdict import CheckResult, ErrorInfo, Mismatch, Verdict
+from tutor.checking.verdict import CheckResult, ErrorInfo, Verdict
 from tutor.safetext import visible
 
 

@@ -17,7 +17,7 @@ from types import FrameType, TracebackType
 
 from tutor.sandbox.worker.value_facts import MISSING, attribute, describe
 
-# runner.LEARNER_FILE; not imported from there, because the runner imports this module.
+# errors.LEARNER_FILE; not imported from there, because errors.py imports this module.
 LEARNER_FILE = "<your code>"
 MAX_FACTS = 6
 _MAX_FACT_CHARS = 160
