@@ -20,12 +20,12 @@ from tutor.checking.expected import ExpectedFileError, expected_value
 from tutor.checking.judge import LessonBug, judge
 from tutor.checking.verdict import Verdict
 from tutor.lessons.catalog import Catalog
-from tutor.lessons.model import AssertCheck, Exercise, ExpectedCheck, FunctionCheck, TensorCheck
+from tutor.lessons.model import AssertCheck, CurveCheck, Exercise, ExpectedCheck, FunctionCheck, TensorCheck
 from tutor.options import (DEFAULT_DEVICE, DEFAULT_GPU_MEMORY_FRACTION, DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS,
                            normalise_device)
 from tutor.paths import package_root
 from tutor.progress.store import ProgressStore
-from tutor.sandbox.client import WorkerSpec, WorkerStartError
+from tutor.sandbox.client import EventListener, WorkerSpec, WorkerStartError
 from tutor.sandbox.pool import WorkerPool
 from tutor.sandbox.protocol import ProtocolError
 from tutor.sandbox.record import RunRecord
@@ -111,22 +111,24 @@ class Session:
 
     # -- checking ---------------------------------------------------------------------------------
     def check(self, exercise: Exercise, code: str, *, record: bool = True,
-              cancel: threading.Event | None = None) -> Verdict:
+              cancel: threading.Event | None = None, on_event: EventListener | None = None) -> Verdict:
         """Run `code` against the exercise and return the verdict (blocking; thread-safe).
 
         `cancel`, when given, stops this run once set (as `cancel()` stops every run in progress).
-        Raises LessonBug when the exercise itself is broken, WorkerStartError when no worker can start.
+        `on_event` hears the run while it runs (its output, progress, curve points), from other
+        threads. Raises LessonBug when the exercise itself is broken, WorkerStartError when no
+        worker can start.
         """
         reference = self.reference(exercise)
         expected = self.expected_values(exercise)
-        learner = self.run(exercise, code, cancel=cancel)
+        learner = self.run(exercise, code, cancel=cancel, on_event=on_event)
         verdict = judge(exercise, code, learner, reference, expected, self.run_device(exercise))
         if record and self.store is not None and verdict.status != "stopped":
             self.store.record_attempt(exercise.full_id, verdict.status, verdict.duration_ms, verdict.device, code)
         return verdict
 
     def run(self, exercise: Exercise, code: str, *, cancel: threading.Event | None = None,
-            timeout: float | None = None) -> RunRecord:
+            timeout: float | None = None, on_event: EventListener | None = None) -> RunRecord:
         """Run `code` as the exercise's code (its setup, seed and checks' probes), unjudged."""
         # A token per run: one shared event cleared at the start of each check let a new run
         # un-cancel the run it was meant to replace.
@@ -135,7 +137,8 @@ class Session:
             self._running.add(token)
         try:
             exchange = self._pool_for(exercise).request(request_for(exercise, code).to_wire(),
-                                                        timeout=timeout or exercise.timeout, cancel=token)
+                                                        timeout=timeout or exercise.timeout, cancel=token,
+                                                        on_event=on_event)
         finally:
             with self._lock:
                 self._running.discard(token)
@@ -231,15 +234,16 @@ def request_for(exercise: Exercise, code: str) -> RunRequest:
     namespace the code leaves behind, keyed by the check's index."""
     probes = []
     for index, check in enumerate(exercise.checks):
-        if isinstance(check, (TensorCheck, ExpectedCheck)):
+        if isinstance(check, (TensorCheck, ExpectedCheck, CurveCheck)):
             probes.append(Probe(index, "value", check.name))
         elif isinstance(check, AssertCheck):
             probes.append(Probe(index, "assert", check.expr))
         elif isinstance(check, FunctionCheck):
             probes.append(Probe(index, "function", check.name, args=check.args, repeat=check.repeat))
     lesson_dir = str(exercise.lesson_dir) if exercise.lesson_dir else None
+    curves = tuple(dict.fromkeys(check.name for check in exercise.checks if isinstance(check, CurveCheck)))
     return RunRequest(code=code, setup=exercise.setup, seed=exercise.seed, lesson_dir=lesson_dir,
-                      probes=tuple(probes), variants=exercise.variants)
+                      probes=tuple(probes), variants=exercise.variants, watch=curves)
 
 
 _probe_cache: dict[str, dict] = {}

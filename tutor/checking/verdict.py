@@ -19,6 +19,10 @@ STATUS_WORDS: dict[str, str] = {
 }
 
 
+class LessonBug(Exception):
+    """The lesson itself is broken (its setup or solution fails): not the learner's fault."""
+
+
 @dataclass(frozen=True)
 class Mismatch:
     """Where two tensors differ, with a small window around the first difference for display."""
@@ -44,17 +48,37 @@ class Mismatch:
 
 
 @dataclass(frozen=True)
+class CurvePlot:
+    """A curve check's two series, for a plot: the learner's list and the reference's."""
+
+    name: str
+    yours: tuple[float, ...]
+    reference: tuple[float, ...]
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "yours": [_json_number(v) for v in self.yours],
+                "reference": [_json_number(v) for v in self.reference]}
+
+
+def _json_number(value: float) -> float | None:
+    return value if value == value and abs(value) != float("inf") else None
+
+
+@dataclass(frozen=True)
 class CheckResult:
     kind: str
     name: str
     passed: bool
     message: str = ""
     mismatch: Mismatch | None = None
+    curve: CurvePlot | None = None
 
     def to_json(self) -> dict:
         data = {"kind": self.kind, "name": self.name, "passed": self.passed, "message": self.message}
         if self.mismatch is not None:
             data["mismatch"] = self.mismatch.to_json()
+        if self.curve is not None:
+            data["curve"] = self.curve.to_json()
         return data
 
 

@@ -13,14 +13,24 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Callable
 
 from tutor.options import DEFAULT_MEMORY_LIMIT
 from tutor.paths import package_root
 from tutor.sandbox import arena, reap
 from tutor.sandbox.capture import Captured, OutputCapture, enlarge_pipe
 from tutor.sandbox.protocol import ChannelClosed, IncompleteFrame, ProtocolError, end_marker, read_frame, write_frame
-from tutor.sandbox.runspec import Outcome
+from tutor.sandbox.runspec import EVENT_OP, Outcome, OutputEvent, RunEvent, event_from_wire
 from tutor.sandbox.scratch import ScratchFolder
+
+EventListener = Callable[[RunEvent], None]
+
+
+def _output_listener(on_event: EventListener | None) -> Callable[[str, str], None] | None:
+    if on_event is None:
+        return None
+    return lambda stream, text: on_event(OutputEvent(stream, text))
+
 
 # PR_SET_PDEATHSIG fires when the *thread* that forked the worker ends, so every worker is
 # started from this one long-lived thread rather than from whichever thread asked.
@@ -187,8 +197,10 @@ class WorkerProcess:
 
     # -- requests -------------------------------------------------------------------------------
     def request(self, header: dict, buffers: list | tuple = (), timeout: float | None = None,
-                cancel: threading.Event | None = None) -> Exchange:
+                cancel: threading.Event | None = None, on_event: EventListener | None = None) -> Exchange:
         """Send one request and wait for its reply, the timeout, a cancel, or the worker's death.
+        `on_event` hears what the run says while it runs: its output as it arrives, progress and
+        curve points (from the tutor's own threads: a listener must only hand them on).
 
         Whatever the worker sends is read as hostile (learner code runs in it and can write to
         the control pipe): every wait has a deadline, a reply must answer this request's id, and
@@ -199,21 +211,24 @@ class WorkerProcess:
             started = time.perf_counter()
             token = secrets.token_hex(8)  # names this request's reply and ends its output
             self._discard_stale_replies()
-            self.capture.begin_run(end_marker(token))
+            self.capture.begin_run(end_marker(token), _output_listener(on_event))
             try:
                 write_frame(self.ctl_out, dict(header, id=token, end=token), buffers)
             except (BrokenPipeError, OSError):
                 return self._died(started)
             deadline = None if timeout is None else time.monotonic() + timeout
-            waited = self._wait(deadline, cancel)
-            if waited == "readable":
-                stop = cancel.is_set if cancel is not None else None
+            stop = cancel.is_set if cancel is not None else None
+            while (waited := self._wait(deadline, cancel)) == "readable":
                 try:
                     reply, reply_buffers = self._read_reply(token, deadline, stop)
                 except ChannelClosed:
                     return self._died(started)
                 except ProtocolError as exc:
                     return self._unreadable(started, exc)
+                if reply.get("op") == EVENT_OP:  # progress or curve points: the run goes on
+                    if not self._deliver(reply, on_event):
+                        return self._unreadable(started, ProtocolError("the worker sent a malformed event"))
+                    continue
                 stdout, stderr = self.capture.finish_run(timeout=2.0)
                 return Exchange(None, reply, reply_buffers, stdout, stderr,
                                 elapsed_ms=(time.perf_counter() - started) * 1000)
@@ -223,19 +238,35 @@ class WorkerProcess:
             ended = Outcome.STOPPED if waited == "stopped" else Outcome.TIMEOUT
             self.interrupt()
             grace = time.monotonic() + self.GRACE_AFTER_INTERRUPT
-            if self._wait(grace, None) == "readable":
+            while self._wait(grace, None) == "readable":
                 try:
                     reply, reply_buffers = self._read_reply(token, grace, None)
-                    stdout, stderr = self.capture.finish_run(timeout=1.0)
-                    # A reply that is not the interrupted one: it finished just in time.
-                    finished = reply.get("outcome") != Outcome.STOPPED.value
-                    return Exchange(None if finished else ended, reply, reply_buffers, stdout, stderr,
-                                    elapsed_ms=(time.perf_counter() - started) * 1000)
                 except ProtocolError:
-                    pass
+                    break
+                if reply.get("op") == EVENT_OP:
+                    continue  # the run is over for the learner: late progress is not shown
+                stdout, stderr = self.capture.finish_run(timeout=1.0)
+                # A reply that is not the interrupted one: it finished just in time.
+                finished = reply.get("outcome") != Outcome.STOPPED.value
+                return Exchange(None if finished else ended, reply, reply_buffers, stdout, stderr,
+                                elapsed_ms=(time.perf_counter() - started) * 1000)
             stdout, stderr = self._kill_and_collect()
             return Exchange(ended, None, [], stdout, stderr, "killed after it did not stop",
                             (time.perf_counter() - started) * 1000)
+
+    @staticmethod
+    def _deliver(frame: dict, on_event: EventListener | None) -> bool:
+        """Pass an event on (validated first); False when it is malformed."""
+        try:
+            event = event_from_wire(frame)
+        except ProtocolError:
+            return False
+        if on_event is not None:
+            try:
+                on_event(event)
+            except Exception:
+                pass  # a listener's failure must not break a run
+        return True
 
     def _read_reply(self, token: str, deadline: float | None, stop) -> tuple[dict, list]:
         # A reply whose bytes are on their way when the run's time is up still gets a moment.

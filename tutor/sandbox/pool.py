@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from tutor.sandbox.client import Exchange, WorkerProcess, WorkerSpec, WorkerStartError
+from tutor.sandbox.client import EventListener, Exchange, WorkerProcess, WorkerSpec, WorkerStartError
 
 StateListener = Callable[[str], None]
 
@@ -80,7 +80,7 @@ class WorkerPool:
             spare.wait_ready(timeout)
 
     def request(self, header: dict, buffers: list | tuple = (), timeout: float | None = None,
-                cancel: threading.Event | None = None) -> Exchange:
+                cancel: threading.Event | None = None, on_event: EventListener | None = None) -> Exchange:
         with self._run_lock:
             self.ready()
             with self._lock:
@@ -91,7 +91,7 @@ class WorkerPool:
                 with self._lock:
                     worker = self._active
             self._set_state("running")
-            exchange = worker.request(header, buffers, timeout=timeout, cancel=cancel)
+            exchange = worker.request(header, buffers, timeout=timeout, cancel=cancel, on_event=on_event)
             if worker.dead or (exchange.reply or {}).get("recycle"):
                 self.recycle(worker)
             else:

@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from tutor.sandbox.arena import Arena
 from tutor.sandbox.protocol import ChannelClosed, ProtocolError, end_marker, read_frame, write_frame
 from tutor.sandbox.runspec import LoadRequest, Probe, RunRequest
 from tutor.sandbox.worker import oslimits, protect
+from tutor.sandbox.worker.events import Events, install_tqdm
 
 
 def main(argv: list[str]) -> int:
@@ -46,6 +48,8 @@ class Worker:
         self.saved_stdout = os.dup(1)
         self.saved_stderr = os.dup(2)
         self.runner = None
+        self._write_lock = threading.Lock()  # replies from the main thread, events from others
+        self.events = Events(self._send_event)
         arena_fd = config.get("arena_fd")
         self.arena = Arena(arena_fd) if arena_fd is not None else None
 
@@ -70,7 +74,11 @@ class Worker:
                 return 0
             try:
                 if op == RunRequest.OP:
-                    result, out_buffers = self.runner.run(RunRequest.from_wire(request))
+                    self.events.begin(request.get("id"))
+                    try:
+                        result, out_buffers = self.runner.run(RunRequest.from_wire(request))
+                    finally:
+                        self.events.end()
                     reply = result.to_wire()
                 elif op == LoadRequest.OP:
                     reply, out_buffers = self._load(LoadRequest.from_wire(request))
@@ -104,7 +112,8 @@ class Worker:
         state = GlobalState(threads, device, fraction if device.type == "cuda" else None)
         scratch = Path(self.config["scratch"])
         os.chdir(scratch)
-        self.runner = Runner(state, device, scratch)
+        install_tqdm(self.events)  # before the snapshot: the patched tqdm is the worker's own
+        self.runner = Runner(state, device, scratch, self.events)
         # A first run pays for torch's lazy imports (manual_seed pulls in torch._dynamo) here,
         # not in the learner's first run; the snapshot after it is what later runs are held to.
         self.runner.run(_WARM_UP)
@@ -152,7 +161,12 @@ class Worker:
             marker = end_marker(end)
             for fd in (1, 2):
                 os.write(fd, marker)
-        write_frame(self.ctl_out, reply, buffers, self.arena)
+        with self._write_lock:
+            write_frame(self.ctl_out, reply, buffers, self.arena)
+
+    def _send_event(self, frame: dict) -> None:
+        with self._write_lock:
+            write_frame(self.ctl_out, frame)
 
     def _restore_streams(self) -> None:
         for stream in (sys.__stdout__, sys.__stderr__):
