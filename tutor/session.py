@@ -145,9 +145,10 @@ class Session:
         return RunRecord.from_exchange(exchange)
 
     def run_snippet(self, code: str, setup: str = "", lesson_dir: Path | None = None,
-                    timeout: float = SNIPPET_TIMEOUT) -> RunRecord:
+                    timeout: float = SNIPPET_TIMEOUT, probes: tuple[Probe, ...] = ()) -> RunRecord:
         """Run code outside any exercise (a lesson's prose blocks) on the current device."""
-        request = RunRequest(code=code, setup=setup, lesson_dir=str(lesson_dir.resolve()) if lesson_dir else None)
+        request = RunRequest(code=code, setup=setup, lesson_dir=str(lesson_dir.resolve()) if lesson_dir else None,
+                             probes=probes)
         return RunRecord.from_exchange(self.pool().request(request.to_wire(), timeout=timeout))
 
     def cancel(self) -> None:
