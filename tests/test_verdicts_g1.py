@@ -77,6 +77,16 @@ def test_has_cuda_accepts_asking_torch_each_call(session):
     assert check(session, "getting-started/has-cuda", code).passed
 
 
+def test_has_cuda_and_pick_device_accept_functions_imported_by_name(session):
+    status = ("from torch.cuda import device_count, is_available\n\n"
+              "def gpu_status():\n    return is_available(), device_count()\n")
+    assert check(session, "getting-started/has-cuda", status).passed
+    pick = ("import torch\nfrom torch.backends.mps import is_available as mps_ok\n"
+            "from torch.cuda import is_available as cuda_ok\n\n"
+            "def pick_device():\n    return torch.device('cuda' if cuda_ok() else 'mps' if mps_ok() else 'cpu')\n")
+    assert check(session, "getting-started/pick-device", pick).passed
+
+
 def test_pretending_a_machine_leaves_torch_as_it_was_even_when_the_call_raises(session):
     verdict = check(session, "getting-started/has-cuda", "def gpu_status():\n    raise ValueError('no')\n")
     assert verdict.status == "failed"
