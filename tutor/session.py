@@ -7,11 +7,8 @@ store. It never imports torch or Textual.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -23,10 +20,10 @@ from tutor.lessons.catalog import Catalog
 from tutor.lessons.model import AssertCheck, CurveCheck, Exercise, ExpectedCheck, FunctionCheck, TensorCheck
 from tutor.options import (DEFAULT_DEVICE, DEFAULT_GPU_MEMORY_FRACTION, DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS,
                            normalise_device)
-from tutor.paths import package_root
 from tutor.progress.store import ProgressStore
 from tutor.sandbox.client import EventListener, WorkerSpec, WorkerStartError
 from tutor.sandbox.pool import WorkerPool
+from tutor.sandbox.probe import probe_devices
 from tutor.sandbox.protocol import ProtocolError
 from tutor.sandbox.record import RunRecord
 from tutor.sandbox.runspec import LoadRequest, Outcome, Probe, RunRequest
@@ -245,28 +242,3 @@ def request_for(exercise: Exercise, code: str) -> RunRequest:
     curves = tuple(dict.fromkeys(check.name for check in exercise.checks if isinstance(check, CurveCheck)))
     return RunRequest(code=code, setup=exercise.setup, seed=exercise.seed, lesson_dir=lesson_dir,
                       probes=tuple(probes), variants=exercise.variants, watch=curves)
-
-
-_probe_cache: dict[str, dict] = {}
-
-
-def probe_devices(python: str = sys.executable, timeout: float = 120.0) -> dict:
-    """Versions and devices (names, memory) of an interpreter, from a short-lived probe process."""
-    if python in _probe_cache:
-        return _probe_cache[python]
-    env_path = str(package_root())
-    started = time.perf_counter()
-    try:
-        completed = subprocess.run(
-            [python, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
-                           "from tutor.sandbox.worker.main import probe; import json; print(json.dumps(probe()))",
-             env_path], capture_output=True, text=True, timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return {"error": f"could not run {python}: {exc}", "devices": []}
-    if completed.returncode != 0:
-        lines = completed.stderr.strip().splitlines()
-        return {"error": lines[-1] if lines else f"exit status {completed.returncode}", "devices": []}
-    info = json.loads(completed.stdout.strip().splitlines()[-1])
-    info["probe_ms"] = (time.perf_counter() - started) * 1000
-    _probe_cache[python] = info
-    return info

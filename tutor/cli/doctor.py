@@ -26,7 +26,7 @@ def run_doctor(args: argparse.Namespace) -> int:
     facts.add_column()
     facts.add_row("ptref-tutor", __version__)
     facts.add_row("tutor Python", f"{platform.python_version()} ({sys.executable})")
-    info = probe_devices(args.python)
+    info = probe_devices(args.python, args.threads)
     facts.add_row("worker Python", f"{info.get('python', '?')} ({args.python})")
     if info.get("error"):
         healthy = False

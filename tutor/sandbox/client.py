@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from tutor.options import DEFAULT_MEMORY_LIMIT
-from tutor.paths import package_root
 from tutor.sandbox import arena, reap
 from tutor.sandbox.capture import Captured, OutputCapture, enlarge_pipe
 from tutor.sandbox.protocol import ChannelClosed, IncompleteFrame, ProtocolError, end_marker, read_frame, write_frame
 from tutor.sandbox.runspec import EVENT_OP, Outcome, OutputEvent, RunEvent, event_from_wire
 from tutor.sandbox.scratch import ScratchFolder
+from tutor.sandbox.template import TEMPLATES, ForkedProcess, TemplateError, template_environment
 
 EventListener = Callable[[RunEvent], None]
 
@@ -102,7 +102,7 @@ class WorkerProcess:
         self._future: Future = _spawner.submit(self._spawn)
 
     # -- start-up -------------------------------------------------------------------------------
-    def _spawn(self) -> subprocess.Popen:
+    def _spawn(self) -> subprocess.Popen | ForkedProcess:
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         for fd in (to_worker_w, from_worker_w):
@@ -118,13 +118,7 @@ class WorkerProcess:
             "sandbox": {"processes": self.spec.allow_processes},
         }
         try:
-            process = subprocess.Popen(
-                [self.spec.python, "-m", "tutor.sandbox.worker", "--config", json.dumps(config)],
-                stdin=subprocess.DEVNULL, stdout=self.capture.write_fds[0], stderr=self.capture.write_fds[1],
-                pass_fds=tuple(fd for fd in (to_worker_r, from_worker_w, arena_fd) if fd is not None),
-                start_new_session=True, cwd=self.scratch,
-                env=self._environment(),
-            )
+            process = self._fork_from_template(config) or self._start_interpreter(config)
         finally:
             os.close(to_worker_r)
             os.close(from_worker_w)
@@ -133,14 +127,41 @@ class WorkerProcess:
         self.ctl_in = from_worker_r
         return process
 
+    def _fork_from_template(self, config: dict) -> ForkedProcess | None:
+        """A worker forked from the interpreter's template (milliseconds, memory shared), or None
+        where there is no template (then a fresh interpreter starts)."""
+        if self.spec.extra_env:  # an environment of its own needs an interpreter of its own
+            return None
+        template = TEMPLATES.get(self.spec.python, self.spec.threads)
+        if template is None:
+            return None
+        fds = {"ctl_in": config["ctl_in"], "ctl_out": config["ctl_out"],
+               "stdout": self.capture.write_fds[0], "stderr": self.capture.write_fds[1]}
+        if config["arena_fd"] is not None:
+            fds["arena_fd"] = config["arena_fd"]
+        env = {key: value for key, value in self._worker_variables().items()}
+        try:
+            return template.fork(dict(config, env=env, forked=True), fds)
+        except TemplateError:
+            return None
+
+    def _start_interpreter(self, config: dict) -> subprocess.Popen:
+        return subprocess.Popen(
+            [self.spec.python, "-m", "tutor.sandbox.worker", "--config", json.dumps(config)],
+            stdin=subprocess.DEVNULL, stdout=self.capture.write_fds[0], stderr=self.capture.write_fds[1],
+            pass_fds=tuple(fd for fd in (config["ctl_in"], config["ctl_out"], config["arena_fd"]) if fd is not None),
+            start_new_session=True, cwd=self.scratch, env=self._environment(),
+        )
+
     def _environment(self) -> dict[str, str]:
-        env = dict(os.environ)
-        root = str(package_root())
-        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        env["TMPDIR"] = self.scratch  # the one folder the sandbox lets code write to
-        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-            env[name] = str(self.spec.threads)
+        env = template_environment(self.spec.threads)
+        env.update(self._worker_variables())
+        env.update(dict(self.spec.extra_env))
+        return env
+
+    def _worker_variables(self) -> dict[str, str]:
+        """What this worker's environment has beyond its template's."""
+        env = {"TMPDIR": self.scratch}  # the one folder the sandbox lets code write to
         if self.spec.device.startswith("cuda"):
             index = self.spec.device.partition(":")[2] or "0"
             visible = os.environ.get("CUDA_VISIBLE_DEVICES")
@@ -150,12 +171,11 @@ class WorkerProcess:
             env["CUDA_VISIBLE_DEVICES"] = index
             # The sandbox lets a worker write only in its scratch folder: torch's JIT kernel cache
             # (~/.cache/torch/kernels) would fail with a warning in the learner's output.
-            env.setdefault("USE_PYTORCH_KERNEL_CACHE", "0")
-        env.update(dict(self.spec.extra_env))
+            env["USE_PYTORCH_KERNEL_CACHE"] = os.environ.get("USE_PYTORCH_KERNEL_CACHE", "0")
         return env
 
     @property
-    def process(self) -> subprocess.Popen:
+    def process(self) -> subprocess.Popen | ForkedProcess:
         return self._future.result()
 
     def alive(self) -> bool:
@@ -384,6 +404,8 @@ class WorkerProcess:
             os.close(self.arena.fd)
         self._scratch.remove()
         reap.forget(self._exit_hook)
+        if isinstance(self.process, ForkedProcess):
+            self.process.release()  # its pid may now go to another process
 
     def _close_at_exit(self) -> None:
         """The tutor is exiting: kill now, and give the reaper a moment to remove the scratch folder."""

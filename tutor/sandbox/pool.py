@@ -46,7 +46,14 @@ class WorkerPool:
                     spare = None
                 self._active = spare or WorkerProcess(self.spec)
                 self._set_state("starting")
-            if self.spare and self._spare is None:
+            # The path to the first verdict goes first: the spare starts once the active worker
+            # is ready (see ready()), not beside it, where both would share the cores.
+            if self._active.hello is not None:
+                self._start_spare()
+
+    def _start_spare(self) -> None:
+        with self._lock:
+            if self.spare and self._spare is None and self._active is not None:
                 self._spare = WorkerProcess(self.spec)
 
     def _take_spare(self) -> WorkerProcess | None:
@@ -70,6 +77,7 @@ class WorkerPool:
             hello = worker.wait_ready(timeout)
         if self.state in ("starting", "restarting"):
             self._set_state("ready")
+        self._start_spare()
         return hello
 
     def wait_spare(self, timeout: float = 180.0) -> None:

@@ -28,10 +28,26 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--probe"]:
         print(json.dumps(probe()))
         return 0
+    if argv[:1] == ["--template"]:
+        from tutor.sandbox.worker.template import serve_template
+
+        return serve_template(int(argv[1]))
     config = json.loads(argv[argv.index("--config") + 1])
     oslimits.die_with_parent()
     if os.getppid() != config["parent_pid"]:
         return 1  # the tutor went away before we could ask to die with it
+    return _serve(config)
+
+
+def run_forked(config: dict, kind: str) -> int:
+    """A child of the template (tutor/sandbox/worker/template.py): a worker, or a device probe."""
+    if kind == "probe":
+        os.write(1, (json.dumps(probe()) + "\n").encode())
+        return 0
+    return _serve(config)
+
+
+def _serve(config: dict) -> int:
     oslimits.adopt_orphans()
     faulthandler.enable()  # a segfault then prints the learner's line to the captured stderr
     for stream in (sys.stdout, sys.stderr):
@@ -92,9 +108,11 @@ class Worker:
             self._reply(reply, out_buffers, request.get("end"))
 
     def _start_up(self) -> dict:
+        marks = {"start": time.perf_counter()}  # the start-up's timeline, in the hello
         import numpy
         import torch
 
+        marks["torch imported"] = time.perf_counter()
         from tutor.sandbox.worker.refusals import Refusals
         from tutor.sandbox.worker.runner import Runner
         from tutor.sandbox.worker.state import GlobalState
@@ -107,6 +125,7 @@ class Worker:
             pass
         fraction = self.config.get("gpu_memory_fraction")
         device = _open_device(torch, self.config["device"], fraction)
+        marks["device open"] = time.perf_counter()
         # Warm the paths a first run takes, so its latency is the learner's, not ours.
         (torch.ones(4, 4, device=device, requires_grad=True) @ torch.ones(4, 4, device=device)).sum().backward()
         state = GlobalState(threads, device, fraction if device.type == "cuda" else None)
@@ -118,6 +137,7 @@ class Worker:
         # not in the learner's first run; the snapshot after it is what later runs are held to.
         self.runner.run(_WARM_UP)
         state.take_snapshot()
+        marks["warm"] = time.perf_counter()
         memory_limit = int(self.config.get("memory_limit", 0)) if device.type == "cpu" else 0
         limits = oslimits.apply_limits(memory_limit, int(self.config.get("file_size_limit", 0)),
                                        int(self.config.get("open_files", 0)))
@@ -130,12 +150,15 @@ class Worker:
         protect_started = time.perf_counter()
         protections = protect.install(policy, scratch, device.type)
         protect_ms = (time.perf_counter() - protect_started) * 1000
+        marks["sandbox installed"] = time.perf_counter()
+        timeline = {name: round((at - marks["start"]) * 1000, 1) for name, at in marks.items() if name != "start"}
         self.runner.refusals = Refusals(protections, scratch)
         return {
             "op": "hello", "ok": True, "pid": os.getpid(), "device": str(device),
             "python": platform.python_version(), "executable": sys.executable,
             "torch": torch.__version__, "numpy": numpy.__version__, "threads": threads, "limits": limits,
             "protections": protections, "policy": {"processes": policy.processes}, "protect_ms": protect_ms,
+            "timeline_ms": timeline, "forked": bool(self.config.get("forked")),
         }
 
     def _load(self, request: LoadRequest) -> tuple[dict, list]:
