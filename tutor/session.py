@@ -16,6 +16,7 @@ from typing import Callable
 from tutor.checking.expected import ExpectedFileError, expected_value
 from tutor.checking.judge import LessonBug, judge
 from tutor.checking.verdict import Verdict
+from tutor.idle import IdleWatch
 from tutor.lessons.catalog import Catalog
 from tutor.lessons.model import AssertCheck, CurveCheck, Exercise, ExpectedCheck, FunctionCheck, TensorCheck
 from tutor.options import (DEFAULT_DEVICE, DEFAULT_GPU_MEMORY_FRACTION, DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS,
@@ -27,6 +28,7 @@ from tutor.sandbox.probe import probe_devices
 from tutor.sandbox.protocol import ProtocolError
 from tutor.sandbox.record import RunRecord
 from tutor.sandbox.runspec import LoadRequest, Outcome, Probe, RunRequest
+from tutor.sandbox.template import TEMPLATES
 from tutor.sandbox.values import decode
 
 REFERENCE_TIMEOUT_FACTOR = 3.0
@@ -43,6 +45,7 @@ class SessionConfig:
     threads: int = DEFAULT_THREADS
     spare: bool = True  # keep a warm spare worker: recovery after a kill in milliseconds
     gpu_memory_fraction: float | None = DEFAULT_GPU_MEMORY_FRACTION
+    idle_release: float = 0.0  # minutes without a run before the workers stop (0: never)
 
 
 class Session:
@@ -61,6 +64,7 @@ class Session:
         self._expected: dict[tuple[str, str, int], object] = {}
         self._lock = threading.RLock()
         self._running: set[threading.Event] = set()  # one cancel token per run in progress
+        self._idle = IdleWatch(config.idle_release * 60, self.release)
 
     # -- workers ----------------------------------------------------------------------------------
     def pool(self, device: str | None = None, processes: bool = False) -> WorkerPool:
@@ -81,7 +85,33 @@ class Session:
 
     def start(self) -> None:
         """Start the worker(s) for the current device in the background."""
+        self._idle.touch()
         self.pool().start()
+
+    @property
+    def released(self) -> bool:
+        """The workers were stopped for being idle (the next run starts them again)."""
+        return self._idle.idle
+
+    def release(self) -> bool:
+        """Stop every worker, and the templates they were forked from: an idle learner then holds
+        no torch and no CUDA context. The next check starts them again. False while a run is in
+        progress (a long training exercise is not idle)."""
+        with self._lock:
+            if self._running:
+                return False
+            pools = list(self._pools.items())
+            self._pools.clear()
+        for (device, _), pool in pools:
+            pool.close()
+        TEMPLATES.retire_unused()  # the templates go with the last worker (another session may use one)
+        if self.on_worker_state is not None:
+            for device in {device for (device, _), _ in pools}:
+                try:
+                    self.on_worker_state(device, "released")
+                except Exception:
+                    pass
+        return True
 
     def ready(self) -> dict:
         """Wait for the current device's worker; its hello (versions, limits). Raises WorkerStartError."""
@@ -130,6 +160,7 @@ class Session:
         # A token per run: one shared event cleared at the start of each check let a new run
         # un-cancel the run it was meant to replace.
         token = cancel if cancel is not None else threading.Event()
+        self._idle.touch()
         with self._lock:
             self._running.add(token)
         try:
@@ -215,6 +246,7 @@ class Session:
             raise ExpectedFileError(f"the worker sent back an unreadable tensor ({exc})") from None
 
     def close(self) -> None:
+        self._idle.close()
         with self._lock:
             for pool in self._pools.values():
                 pool.close()

@@ -13,10 +13,11 @@ import sys
 from pathlib import Path
 
 from tutor import __version__
-from tutor.options import (DEFAULT_DEVICE, DEFAULT_GPU_MEMORY_FRACTION, DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS,
-                           normalise_device, parse_size)
+from tutor.options import (DEFAULT_DEVICE, DEFAULT_GPU_MEMORY_FRACTION, DEFAULT_IDLE_RELEASE, DEFAULT_MEMORY_LIMIT,
+                           DEFAULT_THREADS, normalise_device, parse_size)
 from tutor.safetext import visible
 from tutor.sandbox.reap import install_exit_signals
+from tutor.site_defaults import load_site_defaults
 
 EXIT_OK, EXIT_NOT_PASSED, EXIT_USAGE = 0, 1, 2
 
@@ -58,6 +59,16 @@ def _pack(text: str) -> Path:
     if not path.exists():  # a typo must not quietly leave a pack out
         raise argparse.ArgumentTypeError(f"no such lesson folder or file: '{text}'")
     return path
+
+
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 10_000:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of minutes (0 turns it off)")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -111,6 +122,10 @@ def _app_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--exercise", metavar="ID", help="open the app at this exercise (default: where you left off)")
     group.add_argument("--color-system", choices=("auto", "truecolor", "256", "standard"), default="auto",
                        help="colours to use when the terminal does not say (e.g. behind SSH)")
+    group.add_argument("--idle-release", type=_minutes, metavar="MINUTES", default=None,
+                       help=f"stop the PyTorch workers after this many minutes without a run, to free "
+                            f"memory on a shared server; the next run starts them again "
+                            f"(default {DEFAULT_IDLE_RELEASE:g}; 0 never)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -153,9 +168,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def resolve_globals(args: argparse.Namespace) -> argparse.Namespace:
-    for name, default in GLOBAL_DEFAULTS.items():
-        if not hasattr(args, name):
-            setattr(args, name, default)
+    """Fill in what the command line left out: the administrator's site defaults
+    (tutor/site_defaults.py), else the built-in ones."""
+    site = load_site_defaults()
+    for warning in site.warnings:
+        print(f"ptref-tutor: warning: {visible(warning)}", file=sys.stderr)
+    for name, default in {**GLOBAL_DEFAULTS, "idle_release": DEFAULT_IDLE_RELEASE}.items():
+        if not hasattr(args, name) or getattr(args, name) is None:
+            setattr(args, name, site.values.get(name, default))
+    args.site_defaults = site
     if args.threads < 1:
         raise UsageError("--threads must be at least 1")
     return args

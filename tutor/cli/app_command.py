@@ -43,7 +43,8 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         from tutor.app import run_tutor  # Textual is imported only when the app really starts
 
-        status = run_tutor(catalog, store, session_config(args, spare=True), start_at, store_notices + notices,
+        status = run_tutor(catalog, store, session_config(args, spare=True, idle_release=True), start_at,
+                           store_notices + notices,
                            color_system=getattr(args, "color_system", "auto"))
     finally:
         store.close()

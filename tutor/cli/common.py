@@ -43,12 +43,13 @@ def open_store() -> ProgressStore | None:
     return store
 
 
-def session_config(args: argparse.Namespace, spare: bool) -> SessionConfig:
+def session_config(args: argparse.Namespace, spare: bool, idle_release: bool = False) -> SessionConfig:
+    """`idle_release`: the long-lived front ends (the app, watch) stop their workers when idle."""
     return SessionConfig(device=args.device, python=args.python, memory_limit=args.memory_limit,
-                         threads=args.threads, spare=spare,
-                         gpu_memory_fraction=args.gpu_memory_fraction)
+                         threads=args.threads, spare=spare, gpu_memory_fraction=args.gpu_memory_fraction,
+                         idle_release=getattr(args, "idle_release", 0.0) if idle_release else 0.0)
 
 
 def make_session(args: argparse.Namespace, catalog: Catalog, store: ProgressStore | None,
-                 spare: bool = False) -> Session:
-    return Session(catalog, session_config(args, spare), store=store)
+                 spare: bool = False, idle_release: bool = False) -> Session:
+    return Session(catalog, session_config(args, spare, idle_release), store=store)

@@ -151,7 +151,7 @@ def run_watch(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
         console.print(f"Wrote {'your draft' if draft is not None else 'the starter'} to {path}", markup=False)
     poll = args.poll or needs_polling(path)
-    session = make_session(args, catalog, store, spare=True)
+    session = make_session(args, catalog, store, spare=True, idle_release=True)
     session.start()
     watcher = SaveWatcher(path, poll)
     console.print(f"Watching it{' (polling)' if poll else ''}: save in your editor to check "

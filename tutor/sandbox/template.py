@@ -77,6 +77,7 @@ class Template:
         self.hello: dict = {}
         self._lock = threading.Lock()  # one fork request at a time
         self._children: dict[int, ForkedProcess] = {}
+        self._retiring = False  # close once the last worker forked from it is released
         self._replies: list[dict] = []
         self._reply_ready = threading.Condition()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -167,6 +168,7 @@ class Template:
                 raise TemplateError(str((reply or {}).get("error") or "the template did not fork"))
             child = ForkedProcess(reply["pid"], self)
             self._children[child.pid] = child
+            self._retiring = False
             return child
 
     def release(self, pid: int) -> None:
@@ -176,6 +178,14 @@ class Template:
                 self._channel.send(json.dumps({"op": "release", "pid": pid}).encode())
             except OSError:
                 pass
+        if self._retiring and not self._children:
+            self.close()
+
+    def retire(self) -> None:
+        """Close now if no worker forked from it is left, else when the last one is released."""
+        self._retiring = True
+        if not self._children:
+            self.close()
 
     def close(self) -> None:
         self.dead = True
@@ -218,6 +228,14 @@ class Templates:
                 return None
             self._templates[key] = template
             return template
+
+    def retire_unused(self) -> None:
+        """Close the templates no worker uses any more (an idle learner's), as their last workers go."""
+        with self._lock:
+            for key, template in list(self._templates.items()):
+                template.retire()
+                if template.dead:
+                    del self._templates[key]
 
     def why_not(self, python: str, threads: int) -> str | None:
         return self._refused.get(TemplateKey(python, threads))

@@ -184,6 +184,10 @@ class Runner:
         killed = oslimits.kill_descendants()
         if killed:
             reasons.append(f"{killed} child process(es) left running")
+        if self.device.type == "cuda":
+            # Give the run's cached blocks back: an idle learner then holds only the CUDA context,
+            # and the others on a shared GPU can use the rest.
+            torch.cuda.empty_cache()
         return reasons
 
     def _clean_scratch(self) -> None:
