@@ -133,8 +133,8 @@ class Worker:
         os.chdir(scratch)
         install_tqdm(self.events)  # before the snapshot: the patched tqdm is the worker's own
         self.runner = Runner(state, device, scratch, self.events)
-        # A first run pays for torch's lazy imports (manual_seed pulls in torch._dynamo) here,
-        # not in the learner's first run; the snapshot after it is what later runs are held to.
+        # A first run pays for torch's lazy paths here, not the learner's first run; the snapshot
+        # after it is what later runs are held to.
         self.runner.run(_WARM_UP)
         state.take_snapshot()
         marks["warm"] = time.perf_counter()
