@@ -15,6 +15,7 @@ from tutor.cli import EXIT_OK, EXIT_USAGE, UsageError
 from tutor.cli.common import load_catalog, session_config
 from tutor.lessons.catalog import UnknownExercise
 from tutor.progress.store import ProgressStore, StoreError
+from tutor.sandbox.template import TEMPLATES
 
 
 def open_store_for_app() -> tuple[ProgressStore, list[str]]:
@@ -26,6 +27,9 @@ def open_store_for_app() -> tuple[ProgressStore, list[str]]:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    # The path to the first verdict goes first: the template starts importing torch now, while
+    # this process loads the lessons, imports Textual and draws the first screen on the other core.
+    TEMPLATES.start_in_background(args.python, args.threads)
     catalog = load_catalog(args, show_errors=False)
     notices = []
     if catalog.errors:

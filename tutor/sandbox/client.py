@@ -91,6 +91,9 @@ class WorkerProcess:
         self.scratch = self._scratch.path
         self.capture = OutputCapture(spec.output_cap)
         self.hello: dict | None = None
+        self.created_at = time.monotonic()  # for the start-up timeline (bench, doctor)
+        self.spawned_at: float | None = None  # forked (or its interpreter started)
+        self.ready_at: float | None = None
         self.dead = False
         self.killed_at: float | None = None
         self.arena: arena.Arena | None = None  # set when the worker is spawned
@@ -125,6 +128,7 @@ class WorkerProcess:
         self.capture.start()
         self.ctl_out = to_worker_w
         self.ctl_in = from_worker_r
+        self.spawned_at = time.monotonic()
         return process
 
     def _fork_from_template(self, config: dict) -> ForkedProcess | None:
@@ -213,6 +217,7 @@ class WorkerProcess:
             raise WorkerStartError(f"the {self.spec.device} worker could not start with {self.spec.python}: "
                                    f"{reason}", available, interrupted)
         self.hello = hello
+        self.ready_at = time.monotonic()
         return hello
 
     # -- requests -------------------------------------------------------------------------------

@@ -74,6 +74,8 @@ class Template:
     def __init__(self, key: TemplateKey, env: dict[str, str]) -> None:
         self.key = key
         self.dead = False
+        self.spawned_at = time.monotonic()  # for the start-up timeline (bench, doctor)
+        self.ready_at: float | None = None
         self.hello: dict = {}
         self._lock = threading.Lock()  # one fork request at a time
         self._children: dict[int, ForkedProcess] = {}
@@ -97,6 +99,7 @@ class Template:
                 reason = lines[-1] if lines else None
             raise TemplateError(reason or "the template did not start")
         self.hello = hello
+        self.ready_at = time.monotonic()
 
     def _start(self, theirs: socket.socket, env: dict[str, str]) -> subprocess.Popen:
         # Its own output goes nowhere but errors (its workers get pipes of their own); a session of
@@ -228,6 +231,10 @@ class Templates:
                 return None
             self._templates[key] = template
             return template
+
+    def start_in_background(self, python: str, threads: int) -> None:
+        """Begin starting the template now (a first worker will wait for it, not start another)."""
+        threading.Thread(target=self.get, args=(python, threads), name="ptref-template-start", daemon=True).start()
 
     def retire_unused(self) -> None:
         """Close the templates no worker uses any more (an idle learner's), as their last workers go."""
