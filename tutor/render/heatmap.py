@@ -13,9 +13,11 @@ from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
 
-from tutor.render.pixels import Line, Scale, colours_available, draw, fitted_size, number, text_line, wrapped
+from tutor.render.pixels import (Line, Scale, colours_available, draw, fitted_size, text_line, value_range,
+                                 wrapped)
 
 NUMBERS_UP_TO = 12  # rows and columns; past it the values would not be read anyway
+PICTURE_MIN_COLS = 32  # a small matrix drawn as a picture is enlarged by whole steps to this width
 LABEL_STYLE = Style(dim=True)
 
 
@@ -56,7 +58,7 @@ class Heatmap:
     colour on or off (None: from the console at render time)."""
 
     def __init__(self, values: np.ndarray, caption: str = "", *, numbers: bool | None = None,
-                 max_height: int | None = None, colour: bool | None = None) -> None:
+                 max_height: int | None = 20, colour: bool | None = None) -> None:
         values = np.asarray(values)
         if values.ndim == 1:
             values = values[None, :]
@@ -87,7 +89,7 @@ class Heatmap:
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         label, cell = self._grid_widths()
         grid = label + 1 + self.values.shape[1] * cell
-        picture = fitted_size(*self.values.shape, 10_000, self.max_height)[1]
+        picture = fitted_size(*self.values.shape, 10_000, self.max_height, PICTURE_MIN_COLS)[1]
         widest = grid if self._numbers_fit(10_000) else picture
         return Measurement(min(widest, 8), max(widest, len(self.caption))).clamp(max_width=options.max_width)
 
@@ -99,7 +101,7 @@ class Heatmap:
         if grid:
             lines += self._grid(colour)
         else:
-            pixel_rows, cols = fitted_size(*self.values.shape, width, self.max_height)
+            pixel_rows, cols = fitted_size(*self.values.shape, width, self.max_height, PICTURE_MIN_COLS)
             lines += draw(self.values.astype(np.float64), self.scale, pixel_rows, cols, colour)
         lines += wrapped(console, self._legend(colour, grid), width, "dim")
         for line in lines:
@@ -129,9 +131,7 @@ class Heatmap:
         if values.dtype == bool:
             return f"True in {int(values.sum())} of {values.size}" + ("" if grid and not colour else
                                                                       f"; {self.scale.legend(colour)}")
-        finite = values[np.isfinite(values)]
-        stated = f"values {number(float(finite.min()))} … {number(float(finite.max()))}" if finite.size else \
-            "no finite values"
+        stated = value_range(values)
         missing = int(np.isnan(values.astype(np.float64)).sum())
         looks = " (magenta)" if colour else "" if grid else " ('?')"
         nan = f"; {missing} NaN{looks}" if missing else ""

@@ -16,10 +16,11 @@ from rich.measure import Measurement
 from rich.segment import Segment
 
 from tutor.render.pixels import (Line, Scale, colours_available, draw, fitted_size, images_of, is_image_like,
-                                 scale_for, side_by_side, text_line, wrapped)
+                                 scale_for, side_by_side, text_line, value_range, wrapped)
 
 GAP = 2  # columns between pictures
 MIN_SIDE_BY_SIDE = 10  # narrower than this (or than the image, if smaller), the three are stacked
+MAX_HEIGHT = 20  # cells an image may take unless told otherwise (a 224x224 photo would take 112)
 MIN_ITEM = 12  # a batch's pictures are not shrunk below this to fit more on a row
 CAPTION_STYLE = "bold"
 LEGEND_STYLE = "dim"
@@ -38,11 +39,11 @@ class Picture:
     with one scale and a one-line legend under them.
 
     caption: a line above (e.g. the tensor's name); labels: one per image of a batch (class
-    names), else their index; max_height: cells one image may take (None: as tall as its width
+    names), else their index; max_height: cells one image may take (None: as tall as the width
     makes it); colour: force colour on or off (None: from the console at render time)."""
 
     def __init__(self, values: np.ndarray, caption: str = "", *, labels: Sequence[str] | None = None,
-                 limit: int = 8, max_height: int | None = None, colour: bool | None = None) -> None:
+                 limit: int = 8, max_height: int | None = MAX_HEIGHT, colour: bool | None = None) -> None:
         values = np.asarray(values)
         if not is_image_like(values.shape) and values.ndim != 2:
             raise ValueError(f"cannot draw shape {tuple(values.shape)} as a picture")
@@ -93,7 +94,8 @@ class Picture:
         for start in range(0, len(blocks), per_row):
             row = blocks[start:start + per_row]
             lines += side_by_side(row, [cols] * len(row), GAP)
-        lines += wrapped(console, self.scale.legend(colour) + nan_note(self.images, colour), width, LEGEND_STYLE)
+        legend = f"{value_range(*self.images)}; {self.scale.legend(colour)}{nan_note(self.images, colour)}"
+        lines += wrapped(console, legend, width, LEGEND_STYLE)
         yield from _lines_out(lines)
 
 
@@ -125,8 +127,8 @@ class PictureComparison:
     that differs is drawn and named. Expected and yours share one scale; the difference has a
     diverging one of its own. Of different shapes, the two are drawn without a difference."""
 
-    def __init__(self, expected: np.ndarray, got: np.ndarray, name: str = "", *, max_height: int | None = None,
-                 colour: bool | None = None) -> None:
+    def __init__(self, expected: np.ndarray, got: np.ndarray, name: str = "", *,
+                 max_height: int | None = MAX_HEIGHT, colour: bool | None = None) -> None:
         expected, got = np.asarray(expected), np.asarray(got)
         for label, values in (("expected", expected), ("yours", got)):
             if not is_image_like(values.shape):
@@ -134,11 +136,9 @@ class PictureComparison:
         self.name = name
         self.max_height = max_height
         self.colour = colour
-        want, have = images_of(expected), images_of(got)
-        self.index = _first_differing(want, have) if expected.ndim == 4 else None
+        self.index = _first_differing(expected, got) if expected.ndim == 4 else None
         which = "" if self.index is None else f"[{self.index}]"
-        self.expected = want[min(self.index or 0, len(want) - 1)]
-        self.got = have[min(self.index or 0, len(have) - 1)]
+        self.expected, self.got = _item(expected, self.index or 0), _item(got, self.index or 0)
         self.scale = scale_for(self.expected, self.got)
         self.panels: list[tuple[str, np.ndarray, Scale]] = [
             (f"expected{which}", self.expected, self.scale), (f"yours{which}", self.got, self.scale)]
@@ -146,7 +146,7 @@ class PictureComparison:
         if self.expected.shape == self.got.shape:
             diff = difference(self.expected, self.got)
             self.diff_scale = scale_for(diff, kind="diverging")
-            self.panels.append(("yours - expected", diff, self.diff_scale))
+            self.panels.append(("difference", diff, self.diff_scale))
 
     def _natural_cols(self) -> int:
         return max(fitted_size(*image.shape[:2], 10_000, self.max_height)[1] for _, image, _ in self.panels)
@@ -184,17 +184,25 @@ class PictureComparison:
             for block in blocks:
                 lines += block
         note = nan_note([image for _, image, _ in self.panels], colour)
-        lines += wrapped(console, f"expected, yours: {self.scale.legend(colour)}", width, LEGEND_STYLE)
+        legend = f"expected, yours: {value_range(self.expected, self.got)}; {self.scale.legend(colour)}"
+        lines += wrapped(console, legend, width, LEGEND_STYLE)
         if self.diff_scale is not None:
-            legend = self.diff_scale.legend(colour) if self.diff_scale.high > 0 else "none"
-            lines += wrapped(console, f"difference: {legend}", width, LEGEND_STYLE)
+            diff = self.panels[2][1]
+            legend = f"{value_range(diff)}; {self.diff_scale.legend(colour)}" if self.diff_scale.high > 0 else "none"
+            lines += wrapped(console, f"difference (yours - expected): {legend}", width, LEGEND_STYLE)
         if note:
             lines += wrapped(console, note[2:], width, LEGEND_STYLE)
         yield from _lines_out(lines)
 
 
-def _first_differing(expected: list[np.ndarray], got: list[np.ndarray]) -> int:
-    for index, (want, have) in enumerate(zip(expected, got)):
-        if want.shape != have.shape or np.any(difference(want, have) != 0):
+def _item(values: np.ndarray, index: int) -> np.ndarray:
+    """The image, or the index-th of a batch (converted alone: a batch may be large)."""
+    return images_of(values[min(index, len(values) - 1)] if values.ndim == 4 else values)[0]
+
+
+def _first_differing(expected: np.ndarray, got: np.ndarray) -> int:
+    for index in range(min(len(expected), len(got)) if got.ndim == 4 else 0):
+        want, have = expected[index], got[index]
+        if want.shape != have.shape or not np.all((want == have) | (np.isnan(want) & np.isnan(have))):
             return index
     return 0

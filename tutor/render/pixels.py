@@ -13,6 +13,7 @@ half-block drawing itself is the 20 lines of `colour_lines`. numpy only, never t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,8 +35,13 @@ Line = list[Segment]
 
 def colours_available(console: Console) -> bool:
     """Whether pictures can be drawn in colour: not with NO_COLOR, no colour system, or the 16
-    colours of `--color-system standard` (a picture in 16 colours reads worse than characters)."""
-    return not console.no_color and console.color_system not in (None, "standard", "windows")
+    colours of `--color-system standard` (a picture in 16 colours reads worse than characters).
+
+    NO_COLOR is read from the environment too: Textual keeps it from its console and greys the
+    screen instead, which would leave a picture of grey blocks where characters read better."""
+    if console.no_color or os.environ.get("NO_COLOR"):
+        return False
+    return console.color_system not in (None, "standard", "windows")
 
 
 def is_image_like(shape: Sequence[int]) -> bool:
@@ -152,8 +158,17 @@ def number(value: float) -> str:
         return str(value)
     if value == int(value) and abs(value) < 1e6:
         return str(int(value))
-    text = f"{value:.3g}"
-    return text
+    return f"{value:.3g}"
+
+
+def value_range(*arrays: np.ndarray) -> str:
+    """'values -1.2 … 0.87': the finite values' range, stated beside every legend."""
+    finite = [np.asarray(a, dtype=np.float64)[np.isfinite(a)] for a in arrays]
+    finite = [a for a in finite if a.size]
+    if not finite:
+        return "no finite values"
+    low, high = min(float(a.min()) for a in finite), max(float(a.max()) for a in finite)
+    return f"values {number(low)} … {number(high)}"
 
 
 def scale_for(*arrays: np.ndarray, kind: str | None = None) -> Scale:
@@ -201,11 +216,12 @@ def _resample_axis(image: np.ndarray, axis: int, size: int) -> np.ndarray:
         return sums / counts.reshape(shape)
 
 
-def fitted_size(height: int, width: int, max_cols: int, max_rows: int | None = None) -> tuple[int, int]:
+def fitted_size(height: int, width: int, max_cols: int, max_rows: int | None = None,
+                min_cols: int = MIN_COLS) -> tuple[int, int]:
     """(pixel rows, cells wide) for an image drawn at most `max_cols` wide and `max_rows` cells
     tall, its shape kept (a cell is two pixels tall, about square): shrunk to fit, tiny images
-    enlarged by whole steps to MIN_COLS."""
-    zoom = max(1, MIN_COLS // max(width, 1))
+    enlarged by whole steps to `min_cols`."""
+    zoom = max(1, min_cols // max(width, 1))
     factor = float(zoom)
     factor = min(factor, max(max_cols, 1) / width)
     if max_rows is not None:
@@ -220,15 +236,20 @@ def _style(upper: tuple[int, int, int], lower: tuple[int, int, int] | None) -> S
 
 def colour_lines(rgb: np.ndarray) -> list[Line]:
     """(2R or 2R-1, C, 3) uint8 as R lines of C half-block cells: the upper pixel is the cell's
-    foreground, the lower its background (none for the last row of an odd height)."""
+    foreground, the lower its background (none for the last row of an odd height). Neighbouring
+    cells of the same colours share one segment (fewer escape codes to write)."""
+    if rgb.shape[0] % 2:
+        rgb = np.concatenate([rgb, np.full((1, *rgb.shape[1:]), -1, dtype=np.int16)]).astype(np.int16)
+    pairs = rgb.reshape(rgb.shape[0] // 2, 2, rgb.shape[1], 3).transpose(0, 2, 1, 3).reshape(rgb.shape[0] // 2, rgb.shape[1], 6)
     lines: list[Line] = []
-    pixels = rgb.tolist()
-    for top in range(0, len(pixels), 2):
-        upper = pixels[top]
-        lower = pixels[top + 1] if top + 1 < len(pixels) else None
+    for row in pairs.tolist():
         line: Line = []
-        for col, up in enumerate(upper):
-            line.append(Segment(UPPER_HALF, _style(tuple(up), tuple(lower[col]) if lower else None)))
+        start = 0
+        for col in range(1, len(row) + 1):
+            if col == len(row) or row[col] != row[start]:
+                upper, lower = tuple(row[start][:3]), tuple(row[start][3:])
+                line.append(Segment(UPPER_HALF * (col - start), _style(upper, lower if lower[0] >= 0 else None)))
+                start = col
         lines.append(line)
     return lines
 
