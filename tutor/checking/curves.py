@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from tutor.checking.verdict import CheckResult, CurvePlot, LessonBug
+from tutor.checking.verdict import CheckResult, CurveData, LessonBug
 from tutor.lessons.model import CurveCheck
 from tutor.sandbox.values import TensorValue
 
@@ -49,7 +49,7 @@ def judge_curve(check: CurveCheck, got: object, want: object) -> CheckResult:
     if yours is None:
         return _fail(check, f"`{name}` should be a list of numbers (e.g. append `loss.item()` each step), "
                             f"but it is {_what(got)}.", None)
-    plot = CurvePlot(name, yours, reference)
+    plot = CurveData(name, yours, reference)
     if not yours:
         return _fail(check, f"`{name}` is empty: append a value each step of your loop.", plot)
     bad = next((i for i, v in enumerate(yours) if not math.isfinite(v)), None)
@@ -81,7 +81,7 @@ def _final(points: tuple[float, ...]) -> float:
     return float(np.mean(points[-FINAL_WINDOW:]))
 
 
-def _fail(check: CurveCheck, message: str, plot: CurvePlot | None) -> CheckResult:
+def _fail(check: CurveCheck, message: str, plot: CurveData | None) -> CheckResult:
     if check.message:
         message = f"{check.message} {message}"
     return CheckResult("curve", check.name, False, message, curve=plot)

@@ -9,7 +9,7 @@ from tutor.checking.compare import Options, compare
 from tutor.checking.explain import explain
 from tutor.checking.static import has_placeholder, run_static_check
 from tutor.checking.curves import judge_curve
-from tutor.checking.verdict import CheckResult, ErrorInfo, LessonBug, Verdict
+from tutor.checking.verdict import CheckResult, ErrorInfo, LessonBug, Pictures, Verdict
 from tutor.lessons.model import (AssertCheck, Check, CurveCheck, Exercise, ExpectedCheck, FunctionCheck,
                                  OutputCheck, StaticCheck, TensorCheck)
 from tutor.sandbox.record import RunRecord
@@ -177,7 +177,21 @@ def _value_check(check: TensorCheck | ExpectedCheck, found: ProbeResult | None, 
     outcome = compare(name, want, got, options)
     if outcome.ok:
         return CheckResult(check.kind, name, True)
-    return _fail(check, outcome.message, outcome.mismatch)
+    return replace(_fail(check, outcome.message, outcome.mismatch), pictures=_pictures(want, got, outcome))
+
+
+PICTURE_ELEMENTS = 4_000_000  # beyond this, a picture of it is not worth the copy
+
+
+def _pictures(want: object, got: object, outcome) -> Pictures | None:
+    """Both arrays, when values differ in a matrix or an image the renderer can draw."""
+    if outcome.mismatch is None or not (isinstance(want, TensorValue) and isinstance(got, TensorValue)):
+        return None
+    if want.array is None or got.array is None or want.shape != got.shape or len(want.shape) < 2:
+        return None
+    if want.numel > PICTURE_ELEMENTS or want.array.dtype.kind == "c":
+        return None
+    return Pictures(want.array, got.array)
 
 
 def _fail(check: Check, message: str, mismatch=None) -> CheckResult:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Status = Literal["passed", "failed", "not_attempted", "error", "timeout", "stopped", "crashed"]
 STATUSES: tuple[Status, ...] = ("passed", "failed", "not_attempted", "error", "timeout", "stopped", "crashed")
@@ -48,7 +48,7 @@ class Mismatch:
 
 
 @dataclass(frozen=True)
-class CurvePlot:
+class CurveData:
     """A curve check's two series, for a plot: the learner's list and the reference's."""
 
     name: str
@@ -65,13 +65,23 @@ def _json_number(value: float) -> float | None:
 
 
 @dataclass(frozen=True)
+class Pictures:
+    """A failed value check's expected and actual arrays, whole, for a picture of both (images,
+    matrices). Never written to JSON: the mismatch's window of numbers is."""
+
+    expected: Any
+    got: Any
+
+
+@dataclass(frozen=True)
 class CheckResult:
     kind: str
     name: str
     passed: bool
     message: str = ""
     mismatch: Mismatch | None = None
-    curve: CurvePlot | None = None
+    curve: CurveData | None = None
+    pictures: Pictures | None = None
 
     def to_json(self) -> dict:
         data = {"kind": self.kind, "name": self.name, "passed": self.passed, "message": self.message}
