@@ -77,3 +77,22 @@ def test_a_stop_mid_stream_stops_the_run(session):
     verdict = run(session, code, on_event=heard, cancel=token)
     assert verdict.status == "stopped" and time.monotonic() - started < 2.0
     assert heard.of(OutputEvent) and heard.of(ProgressEvent)
+
+
+def test_check_draws_a_progress_bar_on_a_terminal_and_nothing_otherwise():
+    import io
+
+    from rich.console import Console
+
+    from tutor.cli.live import live_run
+
+    terminal = Console(file=io.StringIO(), force_terminal=True, width=80)
+    with live_run(terminal, enabled=True) as listener:
+        for n in range(0, 11, 5):
+            listener(ProgressEvent("epochs", n, 10, n * 0.1, 10.0, done=n == 10))
+        assert "epochs" in terminal.file.getvalue() or listener is not None
+    piped = Console(file=io.StringIO(), force_terminal=False, width=80)
+    with live_run(piped, enabled=True) as listener:
+        assert listener is None
+    with live_run(terminal, enabled=False) as listener:  # --json
+        assert listener is None
