@@ -251,6 +251,27 @@ def _open_device(torch, name: str, memory_fraction: float | None):
     raise DeviceUnavailable(f"unknown device {name!r}", _available(torch))
 
 
+def _gpu_users() -> dict[str, list[dict]]:
+    """Processes holding memory on each GPU, by the GPU's UUID, from nvidia-smi (empty without it)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("nvidia-smi") is None:
+        return {}
+    try:
+        completed = subprocess.run(["nvidia-smi", "--query-compute-apps=gpu_uuid,pid,used_memory",
+                                    "--format=csv,noheader,nounits"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    users: dict[str, list[dict]] = {}
+    for line in completed.stdout.splitlines():
+        parts = [part.strip() for part in line.split(",")]
+        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+            uuid = parts[0].removeprefix("GPU-")
+            users.setdefault(uuid, []).append({"pid": int(parts[1]), "mb": int(parts[2])})
+    return users
+
+
 def probe() -> dict:
     """What this interpreter offers: versions and devices with names and memory (for doctor/picker)."""
     info: dict = {"python": platform.python_version(), "executable": sys.executable, "devices": []}
@@ -264,10 +285,12 @@ def probe() -> dict:
                             "memory": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")})
     if torch.cuda.is_available():
         info["cudnn"] = torch.backends.cudnn.version()
+        users = _gpu_users()
         for index in range(torch.cuda.device_count()):
             props = torch.cuda.get_device_properties(index)
             info["devices"].append({"name": f"cuda:{index}", "label": props.name, "memory": props.total_memory,
-                                    "capability": f"{props.major}.{props.minor}"})
+                                    "capability": f"{props.major}.{props.minor}",
+                                    "used_by": users.get(str(getattr(props, "uuid", "")), [])})
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         info["devices"].append({"name": "mps", "label": "Apple Metal (MPS)", "memory": None})
     return info
