@@ -124,10 +124,33 @@ def cuda_figures() -> dict:
         exercise = session.catalog.exercise("bench/one-line")
         session.check(exercise, exercise.solution, record=False)
         latency = summarise(time_ms(lambda: session.check(exercise, exercise.solution, record=False), 100))
+        recovery = tutor_side.recovery(session, 3)
+        oom = session.check(exercise, "import torch\nblock = torch.empty(2**40, device=device)\nsquare = row.view(4, 4)\n",
+                            record=False)
+        held = _gpu_memory_held(session)
     finally:
         session.close()
-    return {"worker_start_ms": round(start_ms, 1), "check_latency_a_ms": latency,
+    return {"worker_start_ms": round(start_ms, 1), "check_latency_a_ms": latency, "recovery_ms": recovery,
+            "out_of_memory_verdict": f"{oom.status}: {oom.summary[:160]}", "memory_held_idle_mb": held,
             "device": next(d["label"] for d in info["devices"] if d["name"].startswith("cuda"))}
+
+
+def _gpu_memory_held(session) -> float | None:
+    """What this session's workers hold on the GPU while idle after a check (nvidia-smi)."""
+    import subprocess
+
+    pids = {session.pool().active_pid, session.pool().spare_pid}
+    try:
+        completed = subprocess.run(["nvidia-smi", "--query-compute-apps=pid,used_memory", "--format=csv,noheader,nounits"],
+                                   capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    held = 0.0
+    for line in completed.stdout.splitlines():
+        pid, _, mb = line.partition(",")
+        if pid.strip().isdigit() and int(pid) in pids:
+            held += float(mb)
+    return held
 
 
 def _probe() -> dict:
