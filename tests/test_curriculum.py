@@ -33,7 +33,7 @@ SECTIONS = [
     ("fashion-mnist", "Fashion-MNIST offline, classifier, evaluation, stated accuracy"),
     ("recurrent", "RNN, LSTM shapes, LSTMCell, a sequence classifier"),
 ]
-CHECK_KINDS = {"tensor", "expected", "function", "assert", "forbid", "require", "output"}
+CHECK_KINDS = {"tensor", "expected", "function", "assert", "forbid", "require", "output", "curve"}
 
 
 @pytest.fixture(scope="module")
