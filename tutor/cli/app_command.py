@@ -26,6 +26,9 @@ def open_store_for_app() -> tuple[ProgressStore, list[str]]:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    from tutor.web.tab import end_with_server
+
+    end_with_server()  # a tab of `ptref-tutor serve` ends with the server (no-op otherwise)
     catalog = load_catalog(args, show_errors=False)
     notices = []
     if catalog.errors:
