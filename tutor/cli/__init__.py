@@ -1,5 +1,5 @@
 """The `ptref-tutor` command line: the app (no command, or `app`), list, check, progress, reset, watch,
-lint, doctor, serve.
+lint, doctor, serve, new.
 
 Exit status: 0 success (or: the check passed), 1 not passed / problems found, 2 usage or lesson-pack
 error. Bad input gets a one-line message, never a traceback.
@@ -149,9 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="versions, devices, sandbox protections, paths")
     _global_options(doctor)
 
-    from tutor.cli import progress, serve, watch
+    from tutor.cli import new_lesson, progress, serve, watch
 
-    for learner_command in [*progress.add_parsers(commands), watch.add_parser(commands), serve.add_parser(commands)]:
+    for learner_command in [*progress.add_parsers(commands), watch.add_parser(commands), serve.add_parser(commands),
+                            new_lesson.add_parser(commands)]:
         _global_options(learner_command)
 
     from tutor.cli.bench import add_parser as add_bench_parser
@@ -179,6 +180,7 @@ COMMANDS = {
     "lint": ("tutor.cli.lint", "run_lint"),
     "doctor": ("tutor.cli.doctor", "run_doctor"),
     "serve": ("tutor.cli.serve", "run_serve"),
+    "new": ("tutor.cli.new_lesson", "run_new"),
     "bench": ("tutor.cli.bench", "run_bench"),
 }
 
