@@ -28,6 +28,8 @@ def test_every_action_a_browser_would_swallow_has_another_way():
             assert action.footer == "never" and "close the tab" in action.help, action.id
     assert adapted["next"].keys == ("f10", "ctrl+n") and adapted["stop"].keys == ("f12", "ctrl+t")
     assert adapted["quit"].footer == "never"
+    # $EDITOR needs a terminal to hand over: not offered in a tab (the app says so if pressed).
+    assert adapted["external_editor"].footer == "never" and adapted["external_editor"].palette is None
 
 
 def test_a_tab_of_serve_binds_and_names_the_browser_keys():

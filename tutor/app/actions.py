@@ -82,17 +82,24 @@ def in_browser() -> bool:
     return "web_driver" in os.environ.get("TEXTUAL_DRIVER", "")
 
 
+# Actions that hand the terminal to another program: a browser tab has no terminal to hand over.
+TERMINAL_ONLY = frozenset({"external_editor"})
+
+
 def for_browser(actions: tuple[Action, ...]) -> tuple[Action, ...]:
     """The table as a browser tab needs it: browser keys first; an action left with no key the
-    browser lets through (quit) leaves the footer and says what to do instead."""
+    browser lets through (quit) leaves the footer and says what to do instead, and so does one
+    that needs a terminal."""
     adapted = []
     for action in actions:
         if action.browser_key:
             action = replace(action, keys=(action.browser_key, *action.keys))
         elif action.keys and set(action.keys) <= BROWSER_RESERVED:
             action = replace(action, footer="never",
-                             help=f"{action.help}; in a browser, close the tab (or the palette's "
-                                  f"\"Quit the application\")")
+                             help=f"{action.help}; in a browser, close the tab (or the palette's \"Quit\")")
+        if action.id in TERMINAL_ONLY:
+            action = replace(action, footer="never", palette=None,
+                             help=f"{action.help} (in a terminal only, not in a browser tab)")
         adapted.append(action)
     return tuple(adapted)
 

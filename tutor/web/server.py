@@ -55,8 +55,10 @@ class TutorServer(Server):
         app.add_routes([
             web.get("/", self.handle_index, name="index"),
             web.get("/ws/{token}", self.handle_websocket, name="websocket"),
+            # What the app hands the browser (the palette's Screenshot), under a random key per file.
+            web.get("/download/{key}", self.handle_download, name="download"),
             web.static("/static", self.statics_path, name="static"),
-        ])  # no /download: the tutor never sends files to the browser
+        ])
         app.on_startup.append(self.on_startup)
         app.on_shutdown.append(self.on_shutdown)
         return app
