@@ -12,7 +12,7 @@ import re
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -88,7 +88,7 @@ def test_the_learner_file_has_the_documented_columns(tmp_path, tutor_home):
     assert rows["basics/make-range"] == {
         "exercise": "basics/make-range", "lesson": "basics", "status": "done", "attempts": 3, "hints_used": 1,
         "solution_seen": False, "seconds_spent": 65.2,
-        "first_passed_at": datetime.utcfromtimestamp(first_pass).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        "first_passed_at": datetime.fromtimestamp(first_pass, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
     assert rows["basics/double"]["status"] == "in_progress" and rows["basics/double"]["solution_seen"] is True
     assert rows["shapes/square"]["status"] == "not_started"  # every exercise, for the totals
     assert list(rows)[:3] == ["getting-started/torch-version", "getting-started/has-cuda",
@@ -101,6 +101,10 @@ def test_the_learner_file_has_the_documented_columns(tmp_path, tutor_home):
     (make_range,) = [line for line in table if line[2] == "basics/make-range"]
     assert make_range == [document["learner"]["id"], "Ada Lovelace", "basics/make-range", "basics", "done", "3",
                           "1", "false", "65.2", rows["basics/make-range"]["first_passed_at"]]
+    # A name is shown by a spreadsheet, never evaluated as a formula.
+    assert tutor("progress", "--name", "=HYPERLINK(1)").returncode == 0
+    renamed = list(csv.reader(io.StringIO(tutor("progress", "--csv").stdout)))
+    assert {line[1] for line in renamed[1:]} == {"'=HYPERLINK(1)"}
 
 
 def test_the_readme_documents_every_column():

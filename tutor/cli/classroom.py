@@ -19,7 +19,7 @@ from rich.text import Text
 from tutor.cli import EXIT_NOT_PASSED, EXIT_OK, UsageError
 from tutor.cli.common import console, errors
 from tutor.lessons.catalog import Catalog
-from tutor.progress.export import LearnerFile, LearnerFileError, read_learner_file
+from tutor.progress.export import LearnerFile, LearnerFileError, read_learner_file, spreadsheet_safe
 from tutor.safetext import visible
 
 
@@ -123,13 +123,8 @@ def as_csv(files: list[LearnerFile], columns: list[Column]) -> str:
     writer.writerow(["(total)", "", *(column.total for column in columns), sum(c.total for c in columns)])
     for learner in files:
         counts = [done_in(learner, column) for column in columns]
-        writer.writerow([_cell(learner.name), _cell(str(learner.path)), *counts, sum(counts)])
+        writer.writerow([spreadsheet_safe(learner.name), spreadsheet_safe(str(learner.path)), *counts, sum(counts)])
     return out.getvalue()
-
-
-def _cell(text: str) -> str:
-    """A learner's name must not become a spreadsheet formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def legend(columns: list[Column]) -> str:

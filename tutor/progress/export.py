@@ -78,13 +78,18 @@ def export(store: ProgressStore, exercises: list[tuple[str, str]], tutor_version
             "columns": list(COLUMNS), "exercises": exercise_rows(store, exercises)}
 
 
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet shows rather than evaluates: a leading =, +, -, @ (a formula) is quoted."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def to_csv(document: dict) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     learner = document["learner"]
     for row in document["exercises"]:
-        writer.writerow([learner["id"], learner["name"],
+        writer.writerow([learner["id"], spreadsheet_safe(learner["name"]),
                          *(str(row[column]).lower() if isinstance(row[column], bool) else row[column]
                            for column in COLUMNS)])
     return out.getvalue()
