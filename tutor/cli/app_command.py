@@ -27,6 +27,9 @@ def open_store_for_app() -> tuple[ProgressStore, list[str]]:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    from tutor.web.tab import end_with_server
+
+    end_with_server()  # a tab of `ptref-tutor serve` ends with the server (no-op otherwise)
     # The path to the first verdict goes first: the template starts importing torch now, while
     # this process loads the lessons, imports Textual and draws the first screen on the other core.
     TEMPLATES.start_in_background(args.python, args.threads)

@@ -10,6 +10,8 @@ from rich.console import Console
 from tutor.safetext import visible
 
 from tutor.lessons.catalog import Catalog
+from tutor.lessons.fields import LessonError
+from tutor.lessons.packs import Pack, installed_packs
 from tutor.paths import builtin_lessons_dir
 from tutor.progress.store import ProgressStore, StoreError
 from tutor.session import Session, SessionConfig
@@ -18,12 +20,22 @@ console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)  # file:line messages stay whole
 
 
-def pack_paths(args: argparse.Namespace) -> list[Path]:
-    return [builtin_lessons_dir(), *args.lessons]
+def packs(args: argparse.Namespace) -> tuple[list[Pack], list[LessonError]]:
+    """Every pack, in order of precedence (the built-in one, pip's, then --lessons), and the
+    installed packs that could not be found."""
+    installed, problems = installed_packs()
+    return [Pack(builtin_lessons_dir(), "built-in"), *installed,
+            *(Pack(Path(path), "--lessons") for path in args.lessons)], problems
+
+
+def pack_paths(args: argparse.Namespace) -> list[Pack]:
+    return packs(args)[0]
 
 
 def load_catalog(args: argparse.Namespace, show_errors: bool = True) -> Catalog:
-    catalog = Catalog.load(pack_paths(args))
+    found, problems = packs(args)
+    catalog = Catalog.load(found)
+    catalog.errors[:0] = problems
     if show_errors and catalog.errors:
         errors.print(f"[yellow]{len(catalog.errors)} problem(s) in lesson files "
                      "(those lessons are left out; `ptref-tutor lint` explains):[/]")

@@ -10,12 +10,14 @@ import sys
 
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from tutor import __version__
 from tutor.cli import EXIT_NOT_PASSED, EXIT_OK
 from tutor.cli.common import console, load_catalog, make_session, open_store
 from tutor.options import format_size
-from tutor.paths import builtin_lessons_dir, data_dir
+from tutor.cli.listing import pack_rows
+from tutor.paths import data_dir
 from tutor.sandbox.template import TEMPLATES
 from tutor.session import WorkerStartError, probe_devices
 
@@ -41,8 +43,9 @@ def run_doctor(args: argparse.Namespace) -> int:
     if store:
         store.close()
     catalog = load_catalog(args, show_errors=False)
-    facts.add_row("lessons", f"{len(catalog.lessons)} lessons, {len(catalog.exercises())} exercises "
-                             f"(built-in pack: {builtin_lessons_dir()})")
+    facts.add_row("lessons", f"{len(catalog.lessons)} lessons, {len(catalog.exercises())} exercises")
+    for row in pack_rows(catalog):
+        facts.add_row("pack", Text(f"{row['origin']}: {len(row['lessons'])} lesson(s) in {row['path']}"))
     if catalog.errors:
         facts.add_row("", f"[yellow]{len(catalog.errors)} lesson-file problem(s): run ptref-tutor lint[/]")
     size = shutil.get_terminal_size()

@@ -23,7 +23,7 @@ from tutor.session import Session, WorkerStartError
 
 def run_lint(args: argparse.Namespace) -> int:
     paths = args.paths or pack_paths(args)
-    missing = [str(path) for path in paths if not path.exists()]
+    missing = [str(path) for path in paths if not getattr(path, "path", path).exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     started = time.perf_counter()
