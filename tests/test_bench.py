@@ -57,3 +57,4 @@ def test_a_tiny_classroom_gives_every_learner_the_right_verdicts(tmp_path):
     assert figures["learners"] == 2 and figures["checks"] > 0
     assert figures["wrong_verdicts"] == figures["lost_verdicts"] == 0
     assert figures["peak_pss_mb"] > 0 and figures["p99_ms"] > 0
+    assert figures["timeouts"] >= 0 and "timeout_p99_ms" in figures

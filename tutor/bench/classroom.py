@@ -45,7 +45,7 @@ seed, minutes, pause = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 rng = random.Random(seed)
 catalog = bench_catalog()
 exercise = dataclasses.replace(catalog.exercise("bench/one-line"), timeout=LEARNER_TIMEOUT)
-results = {"latencies_ms": [], "wrong": [], "lost": 0, "checks": 0, "restarts": 0}
+results = {"latencies_ms": [], "timeouts_ms": [], "wrong": [], "lost": 0, "checks": 0, "restarts": 0}
 with Session(catalog, SessionConfig(spare=True)) as session:
     session.ready()
     print("READY", flush=True)
@@ -58,7 +58,9 @@ with Session(catalog, SessionConfig(spare=True)) as session:
         except Exception as exc:  # a lost verdict: the learner got nothing back
             results["lost"] += 1
             continue
-        results["latencies_ms"].append((time.perf_counter() - started) * 1000)
+        # A timing-out answer takes its limit by design: kept apart, so p99 says how long the
+        # answers that end wait for their verdict, and the timeouts say how promptly they are cut.
+        results["timeouts_ms" if want == "timeout" else "latencies_ms"].append((time.perf_counter() - started) * 1000)
         results["checks"] += 1
         if verdict.status != want:
             results["wrong"].append(f"{answer.strip()!r}: {verdict.status}, not {want}")
@@ -100,11 +102,13 @@ def classroom(learners: int = 30, minutes: float = 5.0, pause: float = 3.0,
                     process.kill()
         ready_s = time.monotonic() - started
     latencies = [ms for output in outputs for ms in output["latencies_ms"]]
+    timeouts = [ms for output in outputs for ms in output.get("timeouts_ms", [])]
     wrong = [line for output in outputs for line in output["wrong"]]
     return {
         "learners": learners, "minutes": minutes, "checks": sum(output["checks"] for output in outputs),
         "latency_ms": summarise(latencies) if latencies else None,
         "p99_ms": round(_percentile(latencies, 99), 1) if latencies else None,
+        "timeouts": len(timeouts), "timeout_p99_ms": round(_percentile(timeouts, 99), 1) if timeouts else None,
         "wrong_verdicts": len(wrong), "wrong_examples": wrong[:5],
         "lost_verdicts": sum(output["lost"] for output in outputs),
         "worker_restarts": sum(output["restarts"] for output in outputs),
@@ -120,7 +124,7 @@ def _results(process: subprocess.Popen, timeout: float) -> dict:
             return json.loads(line[len("RESULTS "):])
         if time.monotonic() > deadline:
             break
-    return {"latencies_ms": [], "wrong": [], "lost": 1, "checks": 0, "restarts": 0}
+    return {"latencies_ms": [], "timeouts_ms": [], "wrong": [], "lost": 1, "checks": 0, "restarts": 0}
 
 
 def _percentile(values: list[float], percent: float) -> float:

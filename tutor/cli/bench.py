@@ -59,7 +59,7 @@ def run_bench(args: argparse.Namespace) -> int:
 
 
 def run_classroom(args: argparse.Namespace) -> int:
-    from tutor.bench.classroom import classroom
+    from tutor.bench.classroom import LEARNER_TIMEOUT, classroom
 
     if args.learners < 1 or not 0 < args.minutes <= 600:
         raise UsageError("--learners must be at least 1 and --minutes between 0 and 600")
@@ -67,7 +67,9 @@ def run_classroom(args: argparse.Namespace) -> int:
         figures = classroom(args.learners, args.minutes, progress=lambda message: status.update(message))
     latency = figures["latency_ms"] or {}
     console.print(f"[bold]classroom[/]: {figures['learners']} learners for {figures['minutes']:g} min: "
-                  f"{figures['checks']} checks, p50 {latency.get('p50') or 0:.1f} ms, p99 {figures['p99_ms'] or 0:.1f} ms; "
+                  f"{figures['checks']} checks, p50 {latency.get('p50') or 0:.1f} ms, p99 {figures['p99_ms'] or 0:.1f} ms "
+                  f"(and {figures['timeouts']} timeouts cut at their {LEARNER_TIMEOUT:g} s limit, p99 "
+                  f"{figures['timeout_p99_ms'] or 0:.0f} ms); "
                   f"wrong verdicts {figures['wrong_verdicts']}, lost {figures['lost_verdicts']}; "
                   f"worker restarts {figures['worker_restarts']}; total PSS peak {figures['peak_pss_mb']:.0f} MB")
     for example in figures["wrong_examples"]:
