@@ -161,6 +161,28 @@ def test_monkeypatched_torch_does_not_leak(session):
     assert verdict.stdout == "False 2.0\n"
 
 
+TRAIN_STEP = ("import torch\nmodel = torch.nn.Linear(3, 1)\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+              "model(torch.ones(2, 3)).sum().backward()\nopt.step()\n")
+
+
+def test_an_optimizer_step_keeps_its_worker_and_a_learners_wrapper_is_still_undone(session):
+    """The first optimizer step imports torch._dynamo, which wraps torch.manual_seed: torch's own
+    change, kept (recycling the worker for it made every training run import torch._dynamo
+    again, about a second each). A learner's wrapper of the same function is still put back."""
+    pool = session.pool("cpu")
+    run(session, TRAIN_STEP + CORRECT)
+    pid, recycled = pool.active_pid, pool.recycled
+    verdict, _ = run(session, TRAIN_STEP + CORRECT)
+    assert verdict.passed and (pool.active_pid, pool.recycled) == (pid, recycled)
+
+    wrapped, _ = run(session, "import functools, torch\noriginal = torch.manual_seed\n"
+                              "torch.manual_seed = functools.wraps(original)(lambda seed: print('patched'))\n"
+                              + CORRECT)
+    assert wrapped.passed
+    verdict, _ = run(session, "import torch\ntorch.manual_seed(0)\n" + CORRECT)
+    assert verdict.passed and "patched" not in verdict.stdout
+
+
 def test_fifty_timeouts_in_a_row_then_a_pass_at_normal_speed(session):
     """Interrupting a pure-Python loop keeps the worker; the next answer is as fast as ever."""
     exercise = session.catalog.exercise("faults/double")

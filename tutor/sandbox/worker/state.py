@@ -94,16 +94,23 @@ class GlobalState:
     def repair(self) -> list[str]:
         """Undo monkeypatching of watched modules and classes; return what had been changed."""
         changed: list[str] = []
-        for owner_name, owner, keys, values in self.snapshot:
+        for index, (owner_name, owner, keys, values) in enumerate(self.snapshot):
             current = vars(owner)
             # Thousands of attributes after every run: compare identities at C speed, and walk
             # them one by one only when something differs.
             if all(map(operator.is_, map(current.get, keys, repeat(_MISSING)), values)):
                 continue
-            for key, value in zip(keys, values):
-                if current.get(key, _MISSING) is not value:
-                    changed.append(f"{owner_name}.{key}")
-                    _restore(owner, key, value)
+            accepted = list(values)
+            for position, (key, value) in enumerate(zip(keys, values)):
+                now = current.get(key, _MISSING)
+                if now is value:
+                    continue
+                if _torch_wrapped(now, value):
+                    accepted[position] = now
+                    continue
+                changed.append(f"{owner_name}.{key}")
+                _restore(owner, key, value)
+            self.snapshot[index] = (owner_name, owner, keys, tuple(accepted))
         if torch.get_default_dtype() != torch.float32:
             changed.append("the default dtype")
         return changed
@@ -111,6 +118,19 @@ class GlobalState:
     def stray_threads(self) -> int:
         return sum(1 for thread in threading.enumerate()
                    if thread.ident not in self.baseline_threads and thread.is_alive())
+
+
+_TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
+
+
+def _torch_wrapped(now: object, original: object) -> bool:
+    """Torch's own wrapper of the original, made when a run first imports torch._dynamo (the
+    first optimizer step does: it wraps torch.manual_seed). Not a learner's change; restoring it
+    would recycle the worker, and the next run would import torch._dynamo again (a second or more)."""
+    if "torch._dynamo" not in sys.modules or getattr(now, "__wrapped__", None) is not original:
+        return False
+    code = getattr(now, "__code__", None)
+    return code is not None and code.co_filename.startswith(_TORCH_DIR)
 
 
 def _restore(owner: object, key: str, value: object) -> None:
