@@ -56,3 +56,16 @@ def test_an_error_on_another_input_says_which_and_with_what(session):
 def test_the_learner_code_does_not_see_the_variant(session):
     verdict = check(session, "variants/square-grad", "print('variant' in globals())\n(x ** 2).sum().backward()\nh_grad = x.grad\n")
     assert verdict.stdout == "False\n"
+
+
+def test_a_variants_inputs_read_as_torch_writes_them_in_four_digits():
+    torch = pytest.importorskip("torch")
+    from tutor.sandbox.worker.probing import small_tensor_text
+
+    assert small_tensor_text(torch.tensor([0.41, -1.2, 0.07])) == "tensor([0.41, -1.2, 0.07])"
+    assert small_tensor_text(torch.arange(3.0)) == "tensor([0., 1., 2.])"  # floats stay floats
+    assert small_tensor_text(torch.tensor([[1, 2]])) == "tensor([[1, 2]])"
+    assert small_tensor_text(torch.tensor(3.0)) == "tensor(3.)"
+    assert small_tensor_text(torch.tensor([1.5, float("nan")], dtype=torch.float64)) == \
+        "tensor([1.5, nan], dtype=torch.float64)"
+    assert len(small_tensor_text(torch.full((24,), 1 / 3), limit=40)) == 40
