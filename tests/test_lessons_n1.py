@@ -79,6 +79,15 @@ WRONG = [
      "renamed = {k: v for k, v in state.items() if 'head' not in k}\n"
      "result = model.load_state_dict(renamed, strict=False)\n"
      "missing, unexpected = result.missing_keys, result.unexpected_keys\n"),
+    ("saving-loading/resumable-training",  # everything saved, but the scheduler's state never loaded back
+     "def train(total_epochs, path):\n    model, optimizer, scheduler, generator, loader = make_run()\n    start = 0\n"
+     "    if os.path.exists(path):\n        ckpt = torch.load(path, weights_only=True)\n"
+     "        model.load_state_dict(ckpt['model'])\n        optimizer.load_state_dict(ckpt['optimizer'])\n"
+     "        generator.set_state(ckpt['gen'])\n        torch.set_rng_state(ckpt['rng'])\n        start = ckpt['epoch']\n"
+     "    for epoch in range(start, total_epochs):\n        one_epoch(model, optimizer, loader)\n        scheduler.step()\n"
+     "        torch.save({'epoch': epoch + 1, 'model': model.state_dict(), 'optimizer': optimizer.state_dict(),\n"
+     "                    'scheduler': scheduler.state_dict(), 'gen': generator.get_state(), 'rng': torch.get_rng_state()}, path)\n"
+     "    return model.state_dict()\n"),
     ("convolutions/pitfall-channels-last",  # right shape, scrambled pixels
      "conv = nn.Conv2d(3, 8, kernel_size=3, device=device)\nn, h, w, c = images.shape\n"
      "x = images.reshape(n, c, h, w)\nout = conv(x)\nweight_shape = conv.weight.shape\n"),
