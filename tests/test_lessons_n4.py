@@ -175,3 +175,13 @@ def test_compile_without_a_compiler_fails_with_the_way_to_install_one(monkeypatc
     assert [c.passed for c in verdict.checks] == [False, True, True, True, True]
     assert "no working C++ compiler was found" in verdict.checks[0].message
     assert "sudo apt install g++" in verdict.checks[0].message
+
+
+def test_activation_bytes_with_a_pack_that_returns_nothing_fails_at_backward(session):
+    # The backward pass is what makes `pack` return the tensor: unpack then gets None back and
+    # autograd names the hook, instead of a count that is off for reasons the learner cannot see.
+    solution = session.catalog.exercise("fast-and-lean/saved-for-backward").solution
+    silent = solution.replace("        return t\n", "")
+    assert silent != solution
+    verdict = check(session, "fast-and-lean/saved-for-backward", silent)
+    assert verdict.status == "error" and "unpack_hook" in verdict.error.message
