@@ -167,6 +167,9 @@ def test_compile_without_a_compiler_fails_with_the_way_to_install_one(monkeypatc
     # The run must not die inside Inductor (nor the reference, which would read as a broken lesson):
     # it runs traced, and the verdict says what is missing and how to install it.
     monkeypatch.setenv("CXX", "no-such-compiler")
+    # Workers forked from a template carry the environment the template started with (an earlier
+    # test's, with a compiler): start this one as a fresh interpreter, which sees $CXX.
+    monkeypatch.setenv("PTREF_NO_TEMPLATE", "1")
     catalog = Catalog.load([builtin_lessons_dir()])
     exercise = catalog.exercise("fast-and-lean/compile-one-graph")
     with Session(catalog, SessionConfig(spare=False)) as own:
