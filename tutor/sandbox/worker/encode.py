@@ -128,7 +128,7 @@ class Encoder:
                 return
         node["wire"] = wire
         node["buf"] = len(self.buffers)
-        self.buffers.append(memoryview(np.ascontiguousarray(array)).cast("B"))
+        self.buffers.append(_bytes_of(array))
 
     def _room_for(self, size: int) -> bool:
         if self.total_bytes + size > MAX_VALUE_BYTES:
@@ -144,11 +144,16 @@ class Encoder:
         if not self._room_for(array.nbytes):
             node["note"] = "too large to send for comparison"
             return node
-        contiguous = np.ascontiguousarray(array)
-        node["wire"] = contiguous.dtype.str
+        node["wire"] = array.dtype.str
         node["buf"] = len(self.buffers)
-        self.buffers.append(memoryview(contiguous).cast("B"))
+        self.buffers.append(_bytes_of(array))
         return node
+
+
+def _bytes_of(array: np.ndarray) -> memoryview:
+    """The array's bytes, in C order. Flattened first: memoryview refuses to cast a view with a 0 in
+    a multi-dimensional shape (an empty (1, 0) result), and the reader reshapes from the header anyway."""
+    return memoryview(np.ascontiguousarray(array).reshape(-1)).cast("B")
 
 
 def _is_namedtuple(value: object) -> bool:

@@ -97,6 +97,7 @@ class Runner:
         runs: list[VariantRun] = []
         check_stdout = ""
         recycle: list[str] = []
+        modules_before = len(sys.modules)
         try:
             with self.interrupts.learner_code():
                 for variant in range(request.variants):
@@ -121,6 +122,12 @@ class Runner:
         except KeyboardInterrupt as exc:  # between phases
             outcome = Outcome.STOPPED if self.interrupts.fired else Outcome.ERROR
             error = describe_error(exc, request.code, self.refusals)
+        if outcome is Outcome.STOPPED and len(sys.modules) != modules_before:
+            # Stopped while it imported (the first optimizer step imports torch._dynamo and
+            # torch._inductor, seconds of work): modules left half-initialised in sys.modules would
+            # fail every later run in this worker, the reference's included ("partially initialized
+            # module"). A fresh worker costs a spare's promotion.
+            recycle.append("stopped while importing modules")
         recycle += self._aftermath()
         reply = RunReply(outcome=outcome, phase=phase if outcome is Outcome.ERROR else None, error=error,
                          variant=variant, inputs=self._inputs, variants=tuple(runs), check_stdout=check_stdout,
