@@ -90,6 +90,11 @@ def results_text(app) -> str:
     return console.export_text()
 
 
+def flat(text: str) -> str:
+    """Text with its wrapping undone (one space between words), for phrases the pane may break."""
+    return " ".join(text.split())
+
+
 class _Null:
     def write(self, text: str) -> int:
         return len(text)

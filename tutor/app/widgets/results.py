@@ -1,19 +1,23 @@
-"""The results pane: what to do next, the run in progress with its elapsed time, the verdict, or why
-there is none. What it shows is one reactive attribute, `shown`; the pane renders it and sets its own
-border colour from it."""
+"""The results pane: what to do next, the run in progress with its elapsed time (or the worker it
+waits for), the verdict, or why there is none; and the hint just asked for, on top, where the
+learner is looking. What it shows is two reactive attributes, `shown` and `hint`; the pane renders
+them and sets its own border colour from them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
+from rich.markdown import Markdown
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
 from tutor.app.actions import first_key
+from tutor.app.widgets.more import more_note
 from tutor.checking.verdict import Verdict
 from tutor.render import render_verdict
 
@@ -31,6 +35,15 @@ class Running:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """F5 came before the worker was ready: the run starts as soon as it is."""
+
+    device: str
+    what: str  # what the worker is doing: "importing torch…"
+    elapsed_s: float | None  # since the worker started; None: not shown (screenshots)
+
+
+@dataclass(frozen=True)
 class Judged:
     verdict: Verdict
     next_title: str | None  # the exercise after this one; None: this was the last
@@ -44,7 +57,14 @@ class Broken:
     reason: str
 
 
-Shown = Idle | Running | Judged | Broken
+@dataclass(frozen=True)
+class HintShown:
+    number: int  # 1-based
+    total: int
+    text: str
+
+
+Shown = Idle | Running | Waiting | Judged | Broken
 
 FAILING_STATUSES = frozenset({"failed", "error", "crashed"})
 
@@ -59,10 +79,30 @@ def follow_up(verdict: Verdict, next_title: str | None) -> str | None:
     return None
 
 
+def render_hint(hint: HintShown) -> RenderableType:
+    """The hint as the results pane shows it: a heading line, the hint, what F2 does next."""
+    heading = Text(f"Hint {hint.number} of {hint.total}", style="bold reverse")
+    after = (f"{first_key('hint')}: hint {hint.number + 1} of {hint.total}" if hint.number < hint.total
+             else f"That was the last hint; {first_key('solution')} shows the solution")
+    footnote = Text(f"{after}. Hints stay under the exercise's prompt.", style="dim")
+    return Group(heading, Markdown(hint.text.strip(), inline_code_lexer=None), footnote, Text(""))
+
+
+def render_waiting(waiting: Waiting) -> Text:
+    text = Text(f"◌ Waiting for the PyTorch worker on {waiting.device}", style="bold")
+    if waiting.elapsed_s is not None:
+        text.append(f"  {waiting.elapsed_s:.0f} s", style="bold")
+    text.append(f"\nStarting it: {waiting.what}\n")
+    text.append(f"Your run starts as soon as it is ready. {first_key('stop')} cancels it; you can keep typing.",
+                style="dim")
+    return text
+
+
 class Results(VerticalScroll, can_focus=True):
     BORDER_TITLE = "Results"
 
     shown: reactive[Shown] = reactive(Idle(""), init=False)
+    hint: reactive[HintShown | None] = reactive(None, init=False)
 
     def __init__(self, *, show_timing: bool = True, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -76,13 +116,22 @@ class Results(VerticalScroll, can_focus=True):
         return self.shown.verdict if isinstance(self.shown, Judged) else None
 
     def watch_shown(self, shown: Shown) -> None:
-        self.query_one("#results-body", Static).update(self._render_shown(shown))
+        self._draw(home=not isinstance(shown, (Running, Waiting)))  # a new verdict is read from its headline
         status = shown.verdict.status if isinstance(shown, Judged) else None
         self.set_class(status == "passed", "-passed")
         self.set_class(status in FAILING_STATUSES or isinstance(shown, Broken), "-failed")
-        self.set_class(isinstance(shown, Running), "-running")
-        if not isinstance(shown, Running):  # a new verdict is read from its headline
-            self.scroll_home(animate=False)
+        self.set_class(isinstance(shown, (Running, Waiting)), "-running")
+
+    def watch_hint(self, hint: HintShown | None) -> None:
+        self._draw(home=True)  # the hint is read from its first line
+
+    def _draw(self, home: bool) -> None:
+        body = self._render_shown(self.shown)
+        if self.hint is not None:
+            body = Group(render_hint(self.hint), body)
+        self.query_one("#results-body", Static).update(body)
+        if home:
+            self.scroll_home(animate=False, immediate=True)
 
     def _render_shown(self, shown: Shown) -> RenderableType:
         if isinstance(shown, Idle):
@@ -95,9 +144,24 @@ class Results(VerticalScroll, can_focus=True):
             text.append("\nStopping…" if shown.stopping else f"\n{first_key('stop')} stops it. You can keep typing.",
                         style="dim")
             return text
+        if isinstance(shown, Waiting):
+            return render_waiting(shown)
         if isinstance(shown, Judged):
             return render_verdict(shown.verdict, show_timing=self.show_timing,
                                   follow_up=follow_up(shown.verdict, shown.next_title), marked_line=True)
         text = Text(f"✘ {shown.title}\n", style="bold red")
         text.append(shown.reason)
         return text
+
+    # -- "ctrl+↓ more" on the border ----------------------------------------------------------------
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._note_more()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._note_more()
+
+    def _note_more(self) -> None:
+        note = more_note(self, "scroll_results_down", "scroll_results_up")
+        if note != self.border_subtitle:
+            self.border_subtitle = note
