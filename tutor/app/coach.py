@@ -262,6 +262,8 @@ def placeholder_selection(code: str) -> Selection:
     without one (a pitfall to repair, a draft), the cursor waits at line 1, column 1."""
     lines = code.splitlines() or [""]
     for row, line in enumerate(lines):
+        if line.lstrip().startswith("#"):
+            continue  # a comment (the prompt `watch` writes above the code) holds no placeholder
         column = line.find("...")
         if column >= 0:
             # "...  # TODO" goes as a whole: a TODO left behind reads as "not attempted".

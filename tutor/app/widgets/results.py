@@ -80,12 +80,12 @@ def follow_up(verdict: Verdict, next_title: str | None) -> str | None:
 
 
 def render_hint(hint: HintShown) -> RenderableType:
-    """The hint as the results pane shows it: a heading line, the hint, what F2 does next."""
-    heading = Text(f"Hint {hint.number} of {hint.total}", style="bold reverse")
-    after = (f"{first_key('hint')}: hint {hint.number + 1} of {hint.total}" if hint.number < hint.total
-             else f"That was the last hint; {first_key('solution')} shows the solution")
-    footnote = Text(f"{after}. Hints stay under the exercise's prompt.", style="dim")
-    return Group(heading, Markdown(hint.text.strip(), inline_code_lexer=None), footnote, Text(""))
+    """The hint as the results pane shows it: one line saying which hint and what F2 does next,
+    then the hint (it also stays under the exercise's prompt)."""
+    heading = Text(f" Hint {hint.number} of {hint.total} ", style="bold reverse")
+    heading.append(f"  {first_key('hint')}: hint {hint.number + 1}" if hint.number < hint.total
+                   else f"  the last · {first_key('solution')}: solution", style="dim")
+    return Group(heading, Markdown(hint.text.strip(), inline_code_lexer=None), Text(""))
 
 
 def render_waiting(waiting: Waiting) -> Text:
@@ -160,6 +160,10 @@ class Results(VerticalScroll, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._note_more()
+
+    def watch_virtual_size(self) -> None:
+        # Set during layout, before the pane's own size: read the scroll range once it is done.
+        self.call_after_refresh(self._note_more)
 
     def _note_more(self) -> None:
         note = more_note(self, "scroll_results_down", "scroll_results_up")
