@@ -164,4 +164,6 @@ class Explanation(ScrollView, can_focus=True):
             line = self._body[index - len(self._head)]
         else:
             return Strip.blank(width, style)
+        if scroll_x == 0 and line.cell_length == width:
+            return line.apply_style(style)  # the usual case: the strip caches its styled copy
         return line.crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
