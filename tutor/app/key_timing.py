@@ -15,23 +15,41 @@ import asyncio
 import bisect
 import statistics
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from textual import events
 
-# (name, keys to press before timing, the timed key): each is pressed `repeats` times.
-SCENARIOS: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("type a letter", (), "x"),
-    ("F3 lessons", (), "f3"),
-    ("ctrl+n next", (), "ctrl+n"),
-    ("ctrl+o previous", (), "ctrl+o"),
-    ("F2 hint", ("ctrl+n",), "f2"),
-    ("ctrl+p palette", (), "ctrl+p"),
-    ("palette: type", ("ctrl+p",), "t"),
-    ("palette: Enter", ("ctrl+p", "t", "e", "n", "s"), "enter"),
-    ("F5 running", (), "f5"),
-    ("ctrl+down results", ("f5",), "ctrl+down"),
-    ("ctrl+shift+down exercise", (), "ctrl+shift+down"),
+Step = str  # a key ("ctrl+n"), "type:TEXT" (typed in the editor), or "open:ID" (open an exercise)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A key timed `repeats` times: `once` sets the scene, `before` runs (untimed) before each
+    press, `after` puts the screen back after it."""
+
+    name: str
+    key: str
+    once: tuple[Step, ...] = ()
+    before: tuple[Step, ...] = ()
+    after: tuple[Step, ...] = ()
+
+
+# A wrong answer whose explained shape error is longer than the results pane at 80x24.
+SHAPE_ERROR = "import torch\nprobs = torch.ones(2, 3) @ torch.ones(2, 3)\n"
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("type a letter", "x", after=("backspace",)),
+    Scenario("F3 lessons", "f3"),
+    Scenario("ctrl+n next", "ctrl+n"),
+    Scenario("ctrl+o previous", "ctrl+o"),
+    Scenario("F2 hint", "f2", before=("ctrl+n",)),
+    Scenario("ctrl+p palette", "ctrl+p", after=("escape",)),
+    Scenario("palette: type", "t", before=("ctrl+p",), after=("escape",)),
+    Scenario("palette: Enter", "enter", before=("ctrl+p", "type:tens")),
+    Scenario("F5 running", "f5", once=("open:autograd/pitfall-data-vs-detach",)),
+    Scenario("ctrl+down results", "ctrl+down", once=("f7", f"type:{SHAPE_ERROR}", "f5"), after=("ctrl+up",)),
+    Scenario("ctrl+shift+down exercise", "ctrl+shift+down", after=("ctrl+shift+up",)),
 )
 
 
@@ -110,43 +128,44 @@ async def time_key(app: Any, spy: DisplaySpy, key: str, timeout: float = 5.0) ->
             return None
 
 
-async def press_untimed(app: Any, pilot: Any, key: str) -> None:
-    send_key(app, key)
+async def step(app: Any, pilot: Any, what: Step) -> None:
+    """One untimed step, then wait until the app is idle again."""
+    if what.startswith("open:"):
+        app.main_screen.open_exercise(app.catalog.exercise(what[len("open:"):]))
+    elif what.startswith("type:"):
+        for character in what[len("type:"):]:
+            send_key(app, "enter" if character == "\n" else character)
+            await asyncio.sleep(0)
+    else:
+        send_key(app, what)
     await asyncio.sleep(0.05)
     await idle(app, pilot)
 
 
-async def undo(app: Any, pilot: Any, name: str) -> None:
-    """Put the app back after a scenario, so every repeat starts from the same kind of screen."""
-    screen = app.screen
-    if screen is not app.main_screen:  # the palette
-        await press_untimed(app, pilot, "escape")
-    if name == "type a letter":
-        await press_untimed(app, pilot, "backspace")
-    if name == "F5 running":
-        await idle(app, pilot)
-
-
 async def measure(app: Any, pilot: Any, repeats: int, scenarios=SCENARIOS) -> dict[str, dict]:
-    """Time each scenario's key `repeats` times in a running app; {name: {p50, p95, max, n, samples}}."""
+    """Time each scenario's key `repeats` times in a running app;
+    {name: {p50, p95, max, n, cpu_p50, samples}}, or a note where a key changed nothing on screen."""
     spy = DisplaySpy(app)
     results: dict[str, dict] = {}
     await idle(app, pilot)
-    for name, before, key in scenarios:
+    for scenario in scenarios:
         samples, cpu = [], []
+        for what in scenario.once:
+            await step(app, pilot, what)
         for _ in range(repeats):
-            for early in before:
-                await press_untimed(app, pilot, early)
+            for what in scenario.before:
+                await step(app, pilot, what)
             await asyncio.sleep(0.05)  # a learner's pause: nothing left over from the last key
-            latency = await time_key(app, spy, key)
+            latency = await time_key(app, spy, scenario.key)
             await asyncio.sleep(0.05)
             await idle(app, pilot)
-            await undo(app, pilot, name)
+            for what in scenario.after:
+                await step(app, pilot, what)
             if latency is None:
                 break
             samples.append(latency[0])
             cpu.append(latency[1])
-        results[name] = ({**summary(samples), "cpu_p50": round(statistics.median(cpu), 1),
-                          "samples": [round(s, 1) for s in samples]} if len(samples) == repeats
-                         else {"p50": None, "p95": None, "max": None, "n": 0, "note": "no visible change"})
+        results[scenario.name] = ({**summary(samples), "cpu_p50": round(statistics.median(cpu), 1),
+                                   "samples": [round(s, 1) for s in samples]} if len(samples) == repeats
+                                  else {"p50": None, "p95": None, "max": None, "n": 0, "note": "no visible change"})
     return results

@@ -165,6 +165,8 @@ class MainScreen(PaneKeys, RunKeys, Screen[None]):
         self.open_exercise(message.exercise)
 
     def open_exercise(self, exercise: Exercise) -> None:
+        if self.current is not None:  # (at start-up, the notices about the packs and the store stay)
+            self.app.clear_notifications()  # what they said was about the exercise left behind
         self.coach.leave()
         self.current = exercise
         self.store_watch.exercise = exercise.full_id

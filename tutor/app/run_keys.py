@@ -47,7 +47,6 @@ class RunKeys:
         def run_device(self) -> str: ...
         def is_open(self, exercise: Exercise) -> bool: ...
         def refresh_progress(self) -> None: ...
-        def notify(self, message: str, **kwargs) -> None: ...
         def set_interval(self, interval: float, callback) -> Timer: ...
 
     def worker_waiting(self) -> bool:
@@ -137,9 +136,8 @@ class RunKeys:
         self.results.shown = Judged(verdict, following.title if following else None)
         if verdict.error is not None and verdict.error.line and verdict.status == "error":
             self.editor.error_line = verdict.error.line
-        if verdict.passed:
-            self.notify(f"Passed! {first_key('next')} opens the next exercise." if following else "Passed!",
-                        title=message.exercise.title, timeout=4)
+        # No "Passed!" notification: the verdict says it and names the next exercise, and a toast
+        # sat over the results pane's last lines (at 80x24, over the next exercise's report too).
 
     def on_run_controller_failed(self, message: RunController.Failed) -> None:
         current = self.runs.end(message)
