@@ -30,7 +30,7 @@ from tutor.app.screens.device_picker import DevicePicker
 from tutor.app.screens.help import HelpScreen, help_text
 from tutor.app.store_watch import StoreWatch
 from tutor.app.widgets.code_editor import CodeEditor
-from tutor.app.widgets.explanation import Explanation
+from tutor.app.widgets.explanation import Explanation, Shown
 from tutor.app.widgets.footer import TutorFooter
 from tutor.app.widgets.header import TutorHeader
 from tutor.app.widgets.lesson_tree import LessonTree
@@ -189,13 +189,17 @@ class MainScreen(PaneKeys, RunKeys, Screen[None]):
         exercise = self.current
         if exercise is None:
             return
-        lesson = self.catalog.lesson(exercise.lesson_id)
+        self.explanation.ahead = [self.shown(neighbour) for neighbour in
+                                  (self.catalog.neighbour(exercise.full_id, +1), self.catalog.neighbour(exercise.full_id, -1))
+                                  if neighbour is not None]  # rendered ahead, while the learner reads
+        shown = self.shown(exercise)
+        self.explanation.show(shown.lesson, exercise, shown.hints, shown.solution, scroll_home=scroll_home)
+
+    def shown(self, exercise: Exercise) -> Shown:
+        """The exercise as its pane shows it: with the hints taken and the solution once revealed."""
         hints = exercise.hints[:self.store.hints_used(exercise.full_id)]
         solution = exercise.solution if self.store.solution_revealed(exercise.full_id) else None
-        index = self.catalog.lessons.index(lesson)
-        # Rendered ahead while the learner reads: the lessons ctrl+n and ctrl+o lead to.
-        self.explanation.neighbours = [*self.catalog.lessons[index + 1:index + 2], *self.catalog.lessons[max(0, index - 1):index]]
-        self.explanation.show(lesson, exercise, hints, solution, scroll_home=scroll_home)
+        return Shown(self.catalog.lesson(exercise.lesson_id), exercise, tuple(hints), solution)
 
     def action_next(self) -> None:
         self._step(+1, "This is the last exercise.")
@@ -242,10 +246,12 @@ class MainScreen(PaneKeys, RunKeys, Screen[None]):
         if self.is_open(message.exercise):
             # The hint goes where the learner is looking, the results pane, read from its first line;
             # it stays under the exercise's prompt too. The exercise pane keeps its place.
-            self.show_explanation(scroll_home=message.hint is None)
-            if message.hint is not None:
+            if message.hint is None:
+                self.show_explanation(scroll_home=True)
+            else:
                 exercise = message.exercise
                 self.results.hint = HintShown(message.hint, len(exercise.hints), exercise.hints[message.hint - 1])
+                self.call_after_refresh(self.show_explanation)  # its copy under the prompt: the next frame
         self.refresh_progress()
 
     def on_coach_code_returned(self, message: Coach.CodeReturned) -> None:

@@ -19,7 +19,7 @@ from tutor.app.widgets.more import more_note
 from tutor.app.widgets.prose import Palette, ProseCache, exercise_head, lesson_body
 from tutor.lessons.model import Exercise, Lesson
 
-PREFETCH_DELAY = 0.6  # seconds after an exercise opens: render the neighbouring lessons ahead
+PREFETCH_DELAY = 1.5  # seconds after an exercise opens: render the exercises around it ahead
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Explanation(ScrollView, can_focus=True):
     def __init__(self, cache: ProseCache | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.cache = cache or ProseCache()
-        self.neighbours: list[Lesson] = []  # lessons to render ahead (set by the screen)
+        self.ahead: list[Shown] = []  # what ctrl+n and ctrl+o would show (set by the screen)
         self.shown: Shown | None = None
         self._head: list[Strip] = []
         self._body: list[Strip] = []
@@ -101,7 +101,7 @@ class Explanation(ScrollView, can_focus=True):
         if shown is None or width <= 0:
             return
         palette = self.palette()
-        head_key = ("head", shown.exercise.full_id, shown.hints, shown.solution, width, palette)
+        head_key = self._head_key(shown, width, palette)
         self._head = self.cache.render(
             head_key, lambda: exercise_head(shown.lesson, shown.exercise, shown.hints, shown.solution, palette,
                                             width), width, palette)
@@ -126,16 +126,27 @@ class Explanation(ScrollView, can_focus=True):
             self._resize_virtual()
 
     def _prefetch(self) -> None:
-        """Render the neighbouring lessons at this width, so the next ctrl+n finds them ready."""
+        """Render what ctrl+n and ctrl+o would show at this width (the prompt and, for another
+        lesson, its text), one after the other on one thread, so those keys find it ready."""
         width = self.content_width
         if width <= 0:
             return
         palette = self.palette()
-        for lesson in self.neighbours:
-            key = ("body", lesson.id, width, palette)
-            if self.cache.get(key) is None:
-                self.run_worker(partial(self.cache.render, key, partial(lesson_body, lesson, palette), width,
-                                        palette), thread=True, group="prose-ahead", exit_on_error=False)
+        self.run_worker(partial(self._render_ahead, list(self.ahead), width, palette), thread=True,
+                        group="prose-ahead", exclusive=True, exit_on_error=False)
+
+    def _render_ahead(self, ahead: list[Shown], width: int, palette: Palette) -> None:
+        """On a thread."""
+        for shown in ahead:
+            self.cache.render(self._head_key(shown, width, palette),
+                              partial(exercise_head, shown.lesson, shown.exercise, shown.hints, shown.solution,
+                                      palette, width), width, palette)
+            self.cache.render(("body", shown.lesson.id, width, palette), partial(lesson_body, shown.lesson, palette),
+                              width, palette)
+
+    @staticmethod
+    def _head_key(shown: Shown, width: int, palette: Palette) -> tuple:
+        return ("head", shown.exercise.full_id, shown.hints, shown.solution, width, palette)
 
     def _resize_virtual(self) -> None:
         self.virtual_size = Size(self.content_width, len(self._head) + len(self._body))
