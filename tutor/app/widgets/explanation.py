@@ -9,13 +9,10 @@ from dataclasses import dataclass
 from functools import partial
 
 from textual import events
-from textual.color import Color
-from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tutor.app.widgets.more import more_note
+from tutor.app.widgets.lines import LinePane
 from tutor.app.widgets.prose import Palette, ProseCache, exercise_head, lesson_body
 from tutor.lessons.model import Exercise, Lesson
 
@@ -30,11 +27,9 @@ class Shown:
     solution: str | None = None
 
 
-class Explanation(ScrollView, can_focus=True):
-    """Scrolls with the keyboard when focused (up/down, page up/down, home/end) and from anywhere
-    with the screen's scroll keys."""
-
+class Explanation(LinePane):
     BORDER_TITLE = "Exercise"
+    MORE_KEYS = ("scroll_exercise_down", "scroll_exercise_up")
 
     @dataclass
     class BodyRendered(Message):
@@ -66,32 +61,8 @@ class Explanation(ScrollView, can_focus=True):
             self._prefetch_timer.stop()
         self._prefetch_timer = self.set_timer(PREFETCH_DELAY, self._prefetch)
 
-    @property
-    def text(self) -> str:
-        """What the pane shows, as plain text (for tests and screen readers of logs)."""
-        return "\n".join(strip.text.rstrip() for strip in [*self._head, *self._body])
-
-    @property
-    def content_width(self) -> int:
-        return self.scrollable_content_region.width
-
-    def palette(self) -> Palette:
-        variables = self.app.theme_variables
-        dark = self.app.current_theme.dark
-        background = Color.parse(variables.get("background", "#000000" if dark else "#ffffff"))
-
-        def colour(name: str, fallback: str) -> str:
-            try:  # muted colours come with an alpha: blend them onto the background
-                return (background + Color.parse(variables.get(name, fallback))).hex6
-            except Exception:  # noqa: BLE001 - a theme without this variable: the fallback
-                return fallback
-
-        return Palette(dark=dark, accent=colour("accent", "#ffa62b"), code=colour("warning", "#ffa62b"),
-                       muted=colour("foreground-muted", "#888888"))
-
     def on_resize(self, event: events.Resize) -> None:
         self._lay_out()
-        self._note_more()
 
     def _lay_out(self) -> None:
         """Take the lines for the current width from the cache (rendering the prompt part now
@@ -149,32 +120,4 @@ class Explanation(ScrollView, can_focus=True):
         return ("head", shown.exercise.full_id, shown.hints, shown.solution, width, palette)
 
     def _resize_virtual(self) -> None:
-        self.virtual_size = Size(self.content_width, len(self._head) + len(self._body))
-        self.refresh()
-        self._note_more()
-
-    # -- "ctrl+⇧↓ more" on the border ---------------------------------------------------------------
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
-        self._note_more()
-
-    def _note_more(self) -> None:
-        note = more_note(self, "scroll_exercise_down", "scroll_exercise_up")
-        if note != self.border_subtitle:
-            self.border_subtitle = note
-
-    # -- drawing ------------------------------------------------------------------------------------
-    def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        index = scroll_y + y
-        width = self.content_width
-        style = self.rich_style
-        if index < len(self._head):
-            line = self._head[index]
-        elif index - len(self._head) < len(self._body):
-            line = self._body[index - len(self._head)]
-        else:
-            return Strip.blank(width, style)
-        if scroll_x == 0 and line.cell_length == width:
-            return line.apply_style(style)  # the usual case: the strip caches its styled copy
-        return line.crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
+        self.set_lines([*self._head, *self._body])

@@ -8,16 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.console import Group, RenderableType
-from rich.markdown import Markdown
 from rich.text import Text
 from textual import events
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.reactive import reactive
-from textual.widgets import Static
 
 from tutor.app.actions import first_key
-from tutor.app.widgets.more import more_note
+from tutor.app.widgets.lines import LinePane
+from tutor.app.widgets.prose import markdown, render_lines
 from tutor.checking.verdict import Verdict
 from tutor.render import render_verdict
 
@@ -79,13 +76,13 @@ def follow_up(verdict: Verdict, next_title: str | None) -> str | None:
     return None
 
 
-def render_hint(hint: HintShown) -> RenderableType:
+def render_hint(hint: HintShown) -> tuple[Text, str]:
     """The hint as the results pane shows it: one line saying which hint and what F2 does next,
-    then the hint (it also stays under the exercise's prompt)."""
+    then the hint's Markdown (it also stays under the exercise's prompt)."""
     heading = Text(f" Hint {hint.number} of {hint.total} ", style="bold reverse")
     heading.append(f"  {first_key('hint')}: hint {hint.number + 1}" if hint.number < hint.total
                    else f"  the last · {first_key('solution')}: solution", style="dim")
-    return Group(heading, Markdown(hint.text.strip(), inline_code_lexer=None), Text(""))
+    return heading, hint.text.strip()
 
 
 def render_waiting(waiting: Waiting) -> Text:
@@ -98,8 +95,9 @@ def render_waiting(waiting: Waiting) -> Text:
     return text
 
 
-class Results(VerticalScroll, can_focus=True):
+class Results(LinePane):
     BORDER_TITLE = "Results"
+    MORE_KEYS = ("scroll_results_down", "scroll_results_up")
 
     shown: reactive[Shown] = reactive(Idle(""), init=False)
     hint: reactive[HintShown | None] = reactive(None, init=False)
@@ -107,9 +105,6 @@ class Results(VerticalScroll, can_focus=True):
     def __init__(self, *, show_timing: bool = True, id: str | None = None) -> None:
         super().__init__(id=id)
         self.show_timing = show_timing  # off in snapshot tests: no milliseconds in the picture
-
-    def compose(self) -> ComposeResult:
-        yield Static(id="results-body")
 
     @property
     def verdict(self) -> Verdict | None:
@@ -125,11 +120,25 @@ class Results(VerticalScroll, can_focus=True):
     def watch_hint(self, hint: HintShown | None) -> None:
         self._draw(home=True)  # the hint is read from its first line
 
-    def _draw(self, home: bool) -> None:
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda theme: self._draw(home=False))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._draw(home=False)
+
+    def renderable(self) -> RenderableType:
+        """What the pane shows: the hint asked for, if any, then the state."""
         body = self._render_shown(self.shown)
-        if self.hint is not None:
-            body = Group(render_hint(self.hint), body)
-        self.query_one("#results-body", Static).update(body)
+        if self.hint is None:
+            return body
+        heading, hint = render_hint(self.hint)
+        return Group(heading, markdown(hint, self.palette()), Text(""), body)
+
+    def _draw(self, home: bool) -> None:
+        width = self.content_width
+        if width <= 0:
+            return
+        self.set_lines(render_lines(self.renderable(), width, self.palette()))
         if home:
             self.scroll_home(animate=False, immediate=True)
 
@@ -152,20 +161,3 @@ class Results(VerticalScroll, can_focus=True):
         text = Text(f"✘ {shown.title}\n", style="bold red")
         text.append(shown.reason)
         return text
-
-    # -- "ctrl+↓ more" on the border ----------------------------------------------------------------
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
-        self._note_more()
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._note_more()
-
-    def watch_virtual_size(self) -> None:
-        # Set during layout, before the pane's own size: read the scroll range once it is done.
-        self.call_after_refresh(self._note_more)
-
-    def _note_more(self) -> None:
-        note = more_note(self, "scroll_results_down", "scroll_results_up")
-        if note != self.border_subtitle:
-            self.border_subtitle = note
