@@ -49,6 +49,7 @@ REDUCTIONS_WRONG = ("total = scores.sum()\ntest_means = scores.mean(dim=1)\nbest
 SHAPE_ERROR = "import torch\n\ninner = torch.dot(a, b)\nproduct = A @ A\napplied = A @ a\nbatched = stack @ B"
 
 
+VERDICTS = ("Not attempted", "✘ Error", "✘ Failed", "✔ Passed", "Timed out")
 SCROLLBAR = re.compile("[\u2580-\u259f]")  # the block elements a scrollbar is drawn with
 
 
@@ -69,8 +70,9 @@ class Trial:
 
     def timed(self, name: str, *keys: str, literal: bool = False, timeout: float = 60.0) -> str:
         """Press keys and time them to the first change of the captured screen's text (styles are
-        left out: the cursor blinks)."""
-        before = self.screen()
+        left out: the cursor blinks). The screen is first left to settle, so a late frame of the
+        previous key is not taken for this key's answer."""
+        before = self.settled()
         started = time.perf_counter()
         self.tmux.keys(*keys, literal=literal)
         while True:
@@ -80,6 +82,18 @@ class Trial:
                 return now
             if time.perf_counter() - started > timeout:
                 raise AssertionError(f"{name}: nothing changed on screen; the screen:\n{now}")
+
+    def settled(self, quiet: float = 0.15, timeout: float = 10.0) -> str:
+        """The screen once it has not changed for `quiet` seconds (or after `timeout`)."""
+        deadline = time.monotonic() + timeout
+        screen = self.screen()
+        while time.monotonic() < deadline:
+            time.sleep(quiet)
+            now = self.screen()
+            if now == screen:
+                break
+            screen = now
+        return screen
 
     def type_code(self, code: str) -> None:
         """Type `code` as a person does in this editor: F7 selects the starter, each line's text is
@@ -113,6 +127,15 @@ class Trial:
             if all(phrase in text for phrase in phrases):
                 return text
             assert time.monotonic() < deadline, f"never read {phrases}; the screen:\n{self.screen()}"
+            time.sleep(0.1)
+
+    def wait_for_any(self, texts: tuple[str, ...], timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if any(text in screen for text in texts):
+                return screen
+            assert time.monotonic() < deadline, f"never saw any of {texts}; the screen:\n{screen}"
             time.sleep(0.1)
 
     def scroll_results_to_the_end(self) -> str:
@@ -162,7 +185,10 @@ class Trial:
             self.tmux.keys("Escape")
             self.tmux.wait_for("F5 Run", gone="Search for commands")
             self.pause()
-            self.run_until("Not attempted")
+            # The round moves on an exercise each time: its starter may be left undone or not
+            # even parse, so any verdict ends the run.
+            self.timed("F5 run", "F5")
+            self.wait_for_any(VERDICTS, timeout=300)
             self.pause()
 
     def report(self) -> dict:
