@@ -21,7 +21,8 @@ test: $(STAMP) deps
 lint: $(STAMP)
 	$(VENV)/bin/ptref-tutor lint
 
-# Debian packages some tests use (tmux for the terminal tests, the real Fashion-MNIST data set).
+# Debian packages some tests use (tmux for the terminal tests, the real Fashion-MNIST data set,
+# chromium for the browser tests).
 # Installed only where apt-get runs as root; the tests that need them skip, saying why, elsewhere.
 deps:
 	@sh scripts/debian-deps.sh

@@ -95,14 +95,16 @@ async def test_a_hint_shows_at_the_top_of_the_results_with_no_notification_over_
         assert main.results.hint == HintShown(1, len(exercise.hints), exercise.hints[0])
         assert main.results.scroll_y == 0
         shown = flat(results_text(app))
-        assert shown.startswith("Hint 1 of 2 F2: hint 2") and flat(exercise.hints[0].replace("`", ""))[:40] in shown
+        total = len(exercise.hints)
+        assert total >= 2  # the lesson gives a ladder of hints
+        assert shown.startswith(f"Hint 1 of {total} F2: hint 2") and flat(exercise.hints[0].replace("`", ""))[:40] in shown
         assert not app._notifications  # nothing covers the pane
         assert main.explanation.scroll_y == scrolled  # the exercise pane keeps the learner's place
-        assert "Hint 1 of 2" in main.explanation.text  # and keeps the hint under the prompt
-        await pilot.press("f2", "f2")  # the second, then the last again with the way to the solution
+        assert f"Hint 1 of {total}" in main.explanation.text  # and keeps the hint under the prompt
+        await pilot.press(*["f2"] * total)  # the others, then the last again with the way to the solution
         await settle(pilot)
-        assert main.results.hint.number == 2 and app.store.hints_used(exercise.full_id) == 2
-        assert flat(results_text(app)).startswith("Hint 2 of 2 the last · F8: solution")
+        assert main.results.hint.number == total and app.store.hints_used(exercise.full_id) == total
+        assert flat(results_text(app)).startswith(f"Hint {total} of {total} the last · F8: solution")
 
 
 def hint_height(hint: HintShown, width: int) -> int:

@@ -8,15 +8,25 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from apptools import APP_PACK, flat, make_app, results_text, settle, steady_cursor, type_text, wait_ready  # noqa: F401
 from tutor.app.widgets.results import Judged, Waiting
 from tutor.progress.store import ProgressStore
+from tutor.sandbox.template import TEMPLATES
 
 SYNC_WITHIN = 1.0  # seconds: how soon the app must show another process's change
 SLACK = 30.0  # seconds granted on a loaded machine before the test calls it lost
 
 
-async def test_f5_while_the_worker_starts_is_queued_with_what_it_waits_for_then_run():
+@pytest.fixture
+def cold_start():
+    """As a new app process starts: no template yet (an earlier test's would have a worker ready
+    in milliseconds, and there would be no start-up to wait for)."""
+    TEMPLATES.close()
+
+
+async def test_f5_while_the_worker_starts_is_queued_with_what_it_waits_for_then_run(cold_start):
     app = make_app("basics/double")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -42,7 +52,7 @@ async def test_f5_while_the_worker_starts_is_queued_with_what_it_waits_for_then_
         assert "cpu ready" in main.sub_title
 
 
-async def test_ctrl_t_cancels_a_queued_run():
+async def test_ctrl_t_cancels_a_queued_run(cold_start):
     app = make_app("basics/double")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -54,6 +64,26 @@ async def test_ctrl_t_cancels_a_queued_run():
         await wait_ready(pilot)
         assert not isinstance(main.results.shown, Judged)  # the worker came up and ran nothing
         assert app.store.attempts("basics/double") == []
+
+
+async def test_f5_after_an_idle_release_waits_for_the_worker_again_and_runs():
+    app = make_app("basics/double")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        main = app.main_screen
+        assert app.session.release()  # what --idle-release does after its minutes without a run
+        await wait_until(pilot, lambda: main.devices.states.get("cpu") == "released", "the release")
+        await type_text(pilot, "x * 2")
+        await pilot.press("f5")
+        # The worker and its template are gone: the run waits for a new one and says so.
+        assert isinstance(main.results.shown, Waiting) and main.queued is not None and not main.runs.running
+        assert "Waiting for the PyTorch worker on cpu" in flat(results_text(app))
+        deadline = time.monotonic() + 180
+        while not isinstance(main.results.shown, Judged):
+            await asyncio.sleep(0.05)
+            assert time.monotonic() < deadline, "the queued run never ran"
+        await settle(pilot)
+        assert "✔ Passed" in results_text(app) and "cpu ready" in main.sub_title
 
 
 def other_process(code: str) -> None:

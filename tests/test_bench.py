@@ -21,7 +21,8 @@ def test_bench_runs_end_to_end_and_writes_the_documented_keys(tmp_path):
     result = subprocess.run(args, capture_output=True, text=True, timeout=600, cwd=TESTS.parent)
     assert result.returncode == 0, result.stderr[-2000:]
     figures = json.loads(out.read_text())
-    for key in ("check_latency_ms", "recovery_ms", "transfer_mb_s", "app", "lint_s", "machine", "goals"):
+    for key in ("check_latency_ms", "recovery_ms", "transfer_mb_s", "app", "lint_s", "machine", "goals", "startup",
+                "footprint", "variants", "streaming"):
         assert key in figures
     for workload in ("a_one_line", "b_function", "c_training"):
         row = figures["check_latency_ms"][workload]
@@ -47,3 +48,16 @@ def test_bench_without_the_extra_says_how_to_install_it(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "pip install 'ptref-tutor[bench]'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_tiny_classroom_gives_every_learner_the_right_verdicts(tmp_path):
+    out = tmp_path / "classroom.json"
+    args = [sys.executable, "-m", "tutor", "bench", "classroom", "--learners", "2", "--minutes", "0.2",
+            "--json", str(out)]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=600, cwd=TESTS.parent)
+    assert result.returncode == 0, result.stderr[-2000:] + result.stdout[-2000:]
+    figures = json.loads(out.read_text())
+    assert figures["learners"] == 2 and figures["checks"] > 0
+    assert figures["wrong_verdicts"] == figures["lost_verdicts"] == 0
+    assert figures["peak_pss_mb"] > 0 and figures["p99_ms"] > 0
+    assert figures["timeouts"] >= 0 and "timeout_p99_ms" in figures

@@ -33,7 +33,18 @@ SECTIONS = [
     ("fashion-mnist", "Fashion-MNIST offline, classifier, evaluation, stated accuracy"),
     ("recurrent", "RNN, LSTM shapes, LSTMCell, a sequence classifier"),
 ]
-CHECK_KINDS = {"tensor", "expected", "function", "assert", "forbid", "require", "output"}
+# Beyond the reference: what a learner needs in 2026 (issue 14), after its sixteen sections.
+BEYOND = [
+    ("saving-loading", "state_dict, torch.save/load with weights_only, checkpoints, resuming bit for bit"),
+    ("convolutions", "Conv2d shapes and the output-size formula, padding, pooling, BatchNorm2d, a small CNN"),
+    ("embeddings-sequences", "nn.Embedding, padding_idx, pad_sequence and masks, pack_padded_sequence, ignore_index"),
+    ("attention", "einsum, scaled dot-product attention, causal/padding masks, MultiheadAttention, LayerNorm"),
+    ("transformer-block", "a pre-norm residual block, positions, a tiny character-level model, sampling"),
+    ("training-craft", "nn.init, schedulers, gradient clipping, AdamW, reproducibility, overfitting one batch"),
+    ("fast-and-lean", "autocast and bfloat16, inference_mode, memory, torch.compile, torch.accelerator"),
+    ("tensor-puzzles", "cumsum, tril, diag, bincount, ... from arange, where, indexing and broadcasting"),
+]
+CHECK_KINDS = {"tensor", "expected", "function", "assert", "forbid", "require", "output", "curve"}
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +55,10 @@ def catalog() -> Catalog:
 
 
 def test_every_section_has_its_lesson_in_order(catalog):
-    assert [lesson.id for lesson in catalog.lessons] == [lesson_id for lesson_id, _ in SECTIONS]
+    ids = [lesson.id for lesson in catalog.lessons]
+    assert ids[:len(SECTIONS)] == [lesson_id for lesson_id, _ in SECTIONS]
+    beyond = [lesson_id for lesson_id, _ in BEYOND]
+    assert ids[len(SECTIONS):] == [lesson_id for lesson_id in beyond if lesson_id in ids]
 
 
 def test_exercise_counts(catalog):

@@ -9,7 +9,6 @@ and never allocate what a header merely promises.
 from __future__ import annotations
 
 import json
-import os
 import resource
 import struct
 import subprocess

@@ -97,12 +97,20 @@ def test_solution_syntax_errors_point_into_the_file():
 
 @pytest.mark.parametrize("fragment, message", [
     ('id = "Shape Ops"', "lesson id 'Shape Ops' may only use a-z, 0-9 and '-'"),
-    ("format = 2", "unsupported format 2"),
+    ("format = 2", "written for lesson format 2, newer than this ptref-tutor reads (format 1): update ptref-tutor"),
+    ("format = 0", "unsupported format 0 (this tutor reads format 1)"),
 ])
 def test_top_level_values_are_validated(fragment, message):
     key = fragment.split(" =")[0]
     lines = [fragment if line.startswith(key + " =") else line for line in GOOD.splitlines()]
     assert any(message in error for error in errors_of("\n".join(lines)))
+
+
+def test_a_newer_format_says_update_and_nothing_else():
+    """What a newer format added (a key this tutor does not know) is not an error to report."""
+    text = GOOD.replace("format = 1", "format = 3") + '\nnew_in_format_3 = "yes"\n'
+    (error,) = errors_of(text)
+    assert error.startswith("lessons/40-shape-ops.toml:1:") and "update ptref-tutor" in error
 
 
 def test_missing_required_fields():

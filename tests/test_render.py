@@ -128,3 +128,26 @@ def test_a_carriage_return_rewrites_its_line_as_on_a_terminal():
     verdict = Verdict("a/b", "passed", "ok", stdout="epoch 1 10%\repoch 1 100%\nnext\n")
     text = render(verdict)
     assert "epoch 1 100%" in text and "10%" not in text and "next" in text
+
+
+def test_an_image_mismatch_is_drawn_as_pictures_beside_the_numbers():
+    import numpy as np
+
+    from tutor.checking.verdict import CurveData, Pictures
+
+    expected = np.zeros((28, 28), dtype=np.float32)
+    expected[4:24, 8:12] = 1
+    got = expected[::-1].copy()
+    window = Mismatch(count=160, total=784, max_abs_diff=1.0, max_index=(4, 12), first_index=(4, 12),
+                      expected=[["1"]], got=[["0"]], differs=[[True]], row_labels=["4"], col_labels=["12"])
+    verdict = failed(CheckResult("tensor", "out", False, "`out`: 160 of 784 elements are wrong", window,
+                                 pictures=Pictures(expected, got)))
+    text = render(verdict, width=80)
+    assert "out: expected, yours and the difference" in text and "difference (yours - expected)" in text
+    assert "@" in text  # without colours the picture is drawn with characters by intensity
+    vector = failed(CheckResult("tensor", "v", False, "`v` is wrong", WIDE,
+                                pictures=Pictures(np.zeros((2, 8)), np.ones((2, 8)))))
+    assert "expected, yours and the difference" not in render(vector)  # 2x8 is no image: the numbers say it
+    curve = failed(CheckResult("curve", "losses", False, "`losses` did not fall",
+                               curve=CurveData("losses", (2.3, 2.3, 2.3), (2.3, 1.0, 0.4))))
+    assert "losses: yours (solid) and the reference's (dotted)" in render(curve)

@@ -5,7 +5,6 @@ tutor exiting), and a tutor that starts removes those of dead workers, and nothi
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap

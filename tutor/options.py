@@ -10,6 +10,7 @@ DEFAULT_DEVICE = "cpu"
 DEFAULT_MEMORY_LIMIT = 4 * 1024**3  # bytes a CPU worker's code may use beyond torch's own mappings
 DEFAULT_GPU_MEMORY_FRACTION = 0.9  # share of a CUDA device's memory one worker may use
 DEFAULT_THREADS = 1  # torch threads: one is fastest for tutoring-sized work
+DEFAULT_IDLE_RELEASE = 15.0  # minutes without a run before the app stops its workers (0: never)
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.I)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}

@@ -7,11 +7,8 @@ store. It never imports torch or Textual.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -19,17 +16,19 @@ from typing import Callable
 from tutor.checking.expected import ExpectedFileError, expected_value
 from tutor.checking.judge import LessonBug, judge
 from tutor.checking.verdict import Verdict
+from tutor.idle import IdleWatch
 from tutor.lessons.catalog import Catalog
-from tutor.lessons.model import AssertCheck, Exercise, ExpectedCheck, FunctionCheck, TensorCheck
+from tutor.lessons.model import AssertCheck, CurveCheck, Exercise, ExpectedCheck, FunctionCheck, TensorCheck
 from tutor.options import (DEFAULT_DEVICE, DEFAULT_GPU_MEMORY_FRACTION, DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS,
                            normalise_device)
-from tutor.paths import package_root
 from tutor.progress.store import ProgressStore
-from tutor.sandbox.client import WorkerSpec, WorkerStartError
+from tutor.sandbox.client import EventListener, WorkerSpec, WorkerStartError
 from tutor.sandbox.pool import WorkerPool
+from tutor.sandbox.probe import probe_devices
 from tutor.sandbox.protocol import ProtocolError
 from tutor.sandbox.record import RunRecord
 from tutor.sandbox.runspec import LoadRequest, Outcome, Probe, RunRequest
+from tutor.sandbox.template import TEMPLATES
 from tutor.sandbox.values import decode
 
 REFERENCE_TIMEOUT_FACTOR = 3.0
@@ -46,6 +45,7 @@ class SessionConfig:
     threads: int = DEFAULT_THREADS
     spare: bool = True  # keep a warm spare worker: recovery after a kill in milliseconds
     gpu_memory_fraction: float | None = DEFAULT_GPU_MEMORY_FRACTION
+    idle_release: float = 0.0  # minutes without a run before the workers stop (0: never)
 
 
 class Session:
@@ -64,6 +64,7 @@ class Session:
         self._expected: dict[tuple[str, str, int], object] = {}
         self._lock = threading.RLock()
         self._running: set[threading.Event] = set()  # one cancel token per run in progress
+        self._idle = IdleWatch(config.idle_release * 60, self.release)
 
     # -- workers ----------------------------------------------------------------------------------
     def pool(self, device: str | None = None, processes: bool = False) -> WorkerPool:
@@ -84,7 +85,33 @@ class Session:
 
     def start(self) -> None:
         """Start the worker(s) for the current device in the background."""
+        self._idle.touch()
         self.pool().start()
+
+    @property
+    def released(self) -> bool:
+        """The workers were stopped for being idle (the next run starts them again)."""
+        return self._idle.idle
+
+    def release(self) -> bool:
+        """Stop every worker, and the templates they were forked from: an idle learner then holds
+        no torch and no CUDA context. The next check starts them again. False while a run is in
+        progress (a long training exercise is not idle)."""
+        with self._lock:
+            if self._running:
+                return False
+            pools = list(self._pools.items())
+            self._pools.clear()
+        for (device, _), pool in pools:
+            pool.close()
+        TEMPLATES.retire_unused()  # the templates go with the last worker (another session may use one)
+        if self.on_worker_state is not None:
+            for device in {device for (device, _), _ in pools}:
+                try:
+                    self.on_worker_state(device, "released")
+                except Exception:
+                    pass
+        return True
 
     def ready(self) -> dict:
         """Wait for the current device's worker; its hello (versions, limits). Raises WorkerStartError."""
@@ -111,40 +138,45 @@ class Session:
 
     # -- checking ---------------------------------------------------------------------------------
     def check(self, exercise: Exercise, code: str, *, record: bool = True,
-              cancel: threading.Event | None = None) -> Verdict:
+              cancel: threading.Event | None = None, on_event: EventListener | None = None) -> Verdict:
         """Run `code` against the exercise and return the verdict (blocking; thread-safe).
 
         `cancel`, when given, stops this run once set (as `cancel()` stops every run in progress).
-        Raises LessonBug when the exercise itself is broken, WorkerStartError when no worker can start.
+        `on_event` hears the run while it runs (its output, progress, curve points), from other
+        threads. Raises LessonBug when the exercise itself is broken, WorkerStartError when no
+        worker can start.
         """
         reference = self.reference(exercise)
         expected = self.expected_values(exercise)
-        learner = self.run(exercise, code, cancel=cancel)
+        learner = self.run(exercise, code, cancel=cancel, on_event=on_event)
         verdict = judge(exercise, code, learner, reference, expected, self.run_device(exercise))
         if record and self.store is not None and verdict.status != "stopped":
             self.store.record_attempt(exercise.full_id, verdict.status, verdict.duration_ms, verdict.device, code)
         return verdict
 
     def run(self, exercise: Exercise, code: str, *, cancel: threading.Event | None = None,
-            timeout: float | None = None) -> RunRecord:
+            timeout: float | None = None, on_event: EventListener | None = None) -> RunRecord:
         """Run `code` as the exercise's code (its setup, seed and checks' probes), unjudged."""
         # A token per run: one shared event cleared at the start of each check let a new run
         # un-cancel the run it was meant to replace.
         token = cancel if cancel is not None else threading.Event()
+        self._idle.touch()
         with self._lock:
             self._running.add(token)
         try:
             exchange = self._pool_for(exercise).request(request_for(exercise, code).to_wire(),
-                                                        timeout=timeout or exercise.timeout, cancel=token)
+                                                        timeout=timeout or exercise.timeout, cancel=token,
+                                                        on_event=on_event)
         finally:
             with self._lock:
                 self._running.discard(token)
         return RunRecord.from_exchange(exchange)
 
     def run_snippet(self, code: str, setup: str = "", lesson_dir: Path | None = None,
-                    timeout: float = SNIPPET_TIMEOUT) -> RunRecord:
+                    timeout: float = SNIPPET_TIMEOUT, probes: tuple[Probe, ...] = ()) -> RunRecord:
         """Run code outside any exercise (a lesson's prose blocks) on the current device."""
-        request = RunRequest(code=code, setup=setup, lesson_dir=str(lesson_dir.resolve()) if lesson_dir else None)
+        request = RunRequest(code=code, setup=setup, lesson_dir=str(lesson_dir.resolve()) if lesson_dir else None,
+                             probes=probes)
         return RunRecord.from_exchange(self.pool().request(request.to_wire(), timeout=timeout))
 
     def cancel(self) -> None:
@@ -214,6 +246,7 @@ class Session:
             raise ExpectedFileError(f"the worker sent back an unreadable tensor ({exc})") from None
 
     def close(self) -> None:
+        self._idle.close()
         with self._lock:
             for pool in self._pools.values():
                 pool.close()
@@ -231,37 +264,13 @@ def request_for(exercise: Exercise, code: str) -> RunRequest:
     namespace the code leaves behind, keyed by the check's index."""
     probes = []
     for index, check in enumerate(exercise.checks):
-        if isinstance(check, (TensorCheck, ExpectedCheck)):
+        if isinstance(check, (TensorCheck, ExpectedCheck, CurveCheck)):
             probes.append(Probe(index, "value", check.name))
         elif isinstance(check, AssertCheck):
             probes.append(Probe(index, "assert", check.expr))
         elif isinstance(check, FunctionCheck):
             probes.append(Probe(index, "function", check.name, args=check.args, repeat=check.repeat))
     lesson_dir = str(exercise.lesson_dir) if exercise.lesson_dir else None
+    curves = tuple(dict.fromkeys(check.name for check in exercise.checks if isinstance(check, CurveCheck)))
     return RunRequest(code=code, setup=exercise.setup, seed=exercise.seed, lesson_dir=lesson_dir,
-                      probes=tuple(probes), variants=exercise.variants)
-
-
-_probe_cache: dict[str, dict] = {}
-
-
-def probe_devices(python: str = sys.executable, timeout: float = 120.0) -> dict:
-    """Versions and devices (names, memory) of an interpreter, from a short-lived probe process."""
-    if python in _probe_cache:
-        return _probe_cache[python]
-    env_path = str(package_root())
-    started = time.perf_counter()
-    try:
-        completed = subprocess.run(
-            [python, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
-                           "from tutor.sandbox.worker.main import probe; import json; print(json.dumps(probe()))",
-             env_path], capture_output=True, text=True, timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return {"error": f"could not run {python}: {exc}", "devices": []}
-    if completed.returncode != 0:
-        lines = completed.stderr.strip().splitlines()
-        return {"error": lines[-1] if lines else f"exit status {completed.returncode}", "devices": []}
-    info = json.loads(completed.stdout.strip().splitlines()[-1])
-    info["probe_ms"] = (time.perf_counter() - started) * 1000
-    _probe_cache[python] = info
-    return info
+                      probes=tuple(probes), variants=exercise.variants, watch=curves)

@@ -10,11 +10,16 @@ results and the lesson without leaving the editor.
 
 Order is importance order: the footer shows them in this order, and at 80 columns the last ones are
 cut off (F1 lists them all).
+
+In a browser tab (`ptref-tutor serve`) the browser keeps some keys for itself (BROWSER_RESERVED):
+an action that has one gets its `browser_key` first, so the footer, F1 and the app's messages name a
+key that reaches the app there.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from textual.binding import Binding
@@ -32,6 +37,7 @@ class Action:
     footer: FooterPlace = "always"  # "wide": only when the terminal has room (>= 100 columns)
     palette: str | None = None  # its wording in the command palette; None: not offered there
     scope: Scope = "screen"  # "textual": Textual binds the key itself; listed for the help screen
+    browser_key: str | None = None  # in a browser tab, bound too and shown first (a key it lets through)
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -39,9 +45,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("run", ("f5", "ctrl+r"), "Run", "Run & check your code"),
     # Not in the footer: the running message says "ctrl+t stops it", and toggling a footer key per
     # run recomposes the footer while the run's thread waits for the GIL (it tripled the round trip).
-    Action("stop", ("ctrl+t",), "Stop", "Stop the run in progress", footer="never"),
+    Action("stop", ("ctrl+t",), "Stop", "Stop the run in progress", footer="never", browser_key="f12"),
     Action("hint", ("f2",), "Hint", "Show the next hint (each one is counted)", palette="Show a hint"),
-    Action("next", ("ctrl+n",), "Next", "Next exercise"),
+    Action("next", ("ctrl+n",), "Next", "Next exercise", browser_key="f10"),
     Action("previous", ("ctrl+o",), "Prev", "Previous exercise"),
     Action("solution", ("f8",), "Solution", "Show the solution (asks first; it is recorded)",
            palette="Show the solution"),
@@ -77,6 +83,40 @@ ACTIONS: tuple[Action, ...] = (
            "Move to the previous pane (in the editor, shift+Tab dedents: press Escape to leave it)", footer="never",
            scope="textual"),
 )
+
+# Keys a browser acts on before the page sees them: new window, new tab, close tab, quit (Firefox).
+BROWSER_RESERVED = frozenset({"ctrl+n", "ctrl+t", "ctrl+w", "ctrl+q"})
+
+
+def in_browser() -> bool:
+    """True in a tab of `ptref-tutor serve`: textual-serve runs the app with Textual's web driver."""
+    return "web_driver" in os.environ.get("TEXTUAL_DRIVER", "")
+
+
+# Actions that hand the terminal to another program: a browser tab has no terminal to hand over.
+TERMINAL_ONLY = frozenset({"external_editor"})
+
+
+def for_browser(actions: tuple[Action, ...]) -> tuple[Action, ...]:
+    """The table as a browser tab needs it: browser keys first; an action left with no key the
+    browser lets through (quit) leaves the footer and says what to do instead, and so does one
+    that needs a terminal."""
+    adapted = []
+    for action in actions:
+        if action.browser_key:
+            action = replace(action, keys=(action.browser_key, *action.keys))
+        elif action.keys and set(action.keys) <= BROWSER_RESERVED:
+            action = replace(action, footer="never",
+                             help=f"{action.help}; in a browser, close the tab (or the palette's \"Quit\")")
+        if action.id in TERMINAL_ONLY:
+            action = replace(action, footer="never", palette=None,
+                             help=f"{action.help} (in a terminal only, not in a browser tab)")
+        adapted.append(action)
+    return tuple(adapted)
+
+
+if in_browser():
+    ACTIONS = for_browser(ACTIONS)
 
 BY_ID: dict[str, Action] = {action.id: action for action in ACTIONS}
 
@@ -130,4 +170,8 @@ def key_table() -> str:
         if action.keys:
             keys = " or ".join(f"**{key_label(key)}**" for key in action.keys)
             rows.append(f"| {keys} | {action.help} |")
-    return "\n".join(rows)
+    table = "\n".join(rows)
+    if in_browser():
+        table += ("\n\nIn this browser tab, ctrl+n, ctrl+t, ctrl+w and ctrl+q belong to the browser: use the "
+                  "keys above, and ctrl+backspace to delete a word.")
+    return table

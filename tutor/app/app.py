@@ -37,7 +37,7 @@ class TutorApp(App[None]):
         self.session = Session(catalog, config, store=store, on_worker_state=self._worker_state_from_thread)
         self.main_screen = MainScreen(
             catalog, store, self.session, start_at=start_at, notices=tuple(notices),
-            probe=probe or (lambda: probe_devices(config.python)), show_timings=show_timings,
+            probe=probe or (lambda: probe_devices(config.python, config.threads)), show_timings=show_timings,
             cursor_blink=self.CURSOR_BLINK,
             worker_python=None if config.python == sys.executable else config.python)
 

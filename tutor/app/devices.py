@@ -74,6 +74,9 @@ class DeviceWatch:
         self.states[device] = state
         if state in ("ready", "running"):
             self.ever_ready.add(device)
+        elif state == "released":  # stopped for being idle: the next run starts it from nothing
+            self.ever_ready.discard(device)
+            self.started_at.pop(device, None)
 
     def ensure_ready(self, device: str) -> None:
         """In the background: wait for the device's worker, so its pool reports "ready" (a pool says

@@ -24,7 +24,7 @@ from tutor.app.commands import TutorCommands
 from tutor.app.devices import DeviceWatch
 from tutor.app.panes import PaneKeys
 from tutor.app.resume import starting_exercise
-from tutor.app.run_keys import STARTING, RunKeys
+from tutor.app.run_keys import RELEASED, STARTING, RunKeys
 from tutor.app.runs import RunController
 from tutor.app.screens.device_picker import DevicePicker
 from tutor.app.screens.help import HelpScreen, help_text
@@ -158,7 +158,8 @@ class MainScreen(PaneKeys, RunKeys, Screen[None]):
 
     def idle(self) -> Idle:
         """What the results pane says before the first run: how to run, or what start-up waits for."""
-        return Idle(starting_message(self.run_device()) if self.worker_waiting() else idle_message())
+        starting = self.worker_waiting() and self.devices.states.get(self.run_device()) != RELEASED
+        return Idle(starting_message(self.run_device()) if starting else idle_message())
 
     # -- navigation ---------------------------------------------------------------------------------
     def on_lesson_tree_exercise_chosen(self, message: LessonTree.ExerciseChosen) -> None:

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 FAILURE_TITLES = {"lesson": "This exercise is broken", "worker": "The PyTorch worker could not start",
                   "internal": "The tutor hit a problem"}
 STARTING = "importing torch…"  # what a starting worker spends its time on
-NOT_STARTED = {None, "starting", "stopped"}  # states in which a run would only wait for the worker
+RELEASED = "released"  # the session stopped its workers for being idle; the next run starts them
+NOT_STARTED = {None, "starting", "stopped", RELEASED}  # states in which a run would only wait for the worker
 
 
 class RunKeys:
@@ -50,8 +51,9 @@ class RunKeys:
         def set_interval(self, interval: float, callback) -> Timer: ...
 
     def worker_waiting(self) -> bool:
-        """True while the device's worker is starting for the first time (after a crash, a run
-        goes straight to the pool, which brings up the spare in milliseconds)."""
+        """True while the device's worker is starting for the first time, or again after an idle
+        release (after a crash, a run goes straight to the pool, which brings up the spare in
+        milliseconds)."""
         device = self.run_device()
         return device not in self.devices.ever_ready and self.devices.states.get(device) in NOT_STARTED
 
@@ -64,6 +66,7 @@ class RunKeys:
         self.results.hint = None
         if self.worker_waiting():
             self.queued = self.current
+            self.devices.started_at.setdefault(self.run_device(), time.monotonic())  # after a release: now
             self.results.shown = self._waiting()
             self._tick_every_100ms()
             self.devices.ensure_ready(self.run_device())  # its "ready" starts the run

@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass
 
 from tutor.bench import peers, tutor_side
+from tutor.bench.footprint import footprint
+from tutor.bench.startup import startup_timeline
 from tutor.bench.stats import ratio, summarise, time_ms
 
 
@@ -21,11 +23,13 @@ class Counts:
     transfer: int
     lint: bool
     keys: int = 10  # presses of each key in the app's key-latency figures
+    startup: int = 1
 
     @classmethod
     def full(cls) -> "Counts":
         return cls({"a_one_line": 200, "b_function": 200, "c_training": 20},
-                   {"a_one_line": 5, "b_function": 5, "c_training": 3}, recovery=10, transfer=10, lint=True)
+                   {"a_one_line": 5, "b_function": 5, "c_training": 3}, recovery=10, transfer=10, lint=True,
+                   startup=3)
 
     @classmethod
     def quick(cls) -> "Counts":
@@ -84,6 +88,14 @@ def run_all(counts: Counts, progress=lambda message: None, with_jupyter: bool = 
     }
     progress("the app's start-up and how fast it answers each key")
     results["app"] = app_figures(counts.keys)
+    progress("start-up: launch to the first verdict it could give")
+    results["startup"] = startup_timeline(runs=counts.startup)
+    progress("a learner's memory next to a Jupyter kernel")
+    results["footprint"] = footprint(with_jupyter=with_jupyter)
+    progress("variants: check (a) on one input and on three")
+    results["variants"] = tutor_side.variants_cost(counts.latency["a_one_line"])
+    progress("streaming a run's output: a print per training step, heard and not")
+    results["streaming"] = tutor_side.streaming_cost(counts.latency["c_training"])
     if counts.lint:
         progress("lint of the built-in curriculum")
         results["lint_s"] = tutor_side.lint_time()
@@ -125,10 +137,33 @@ def cuda_figures() -> dict:
         exercise = session.catalog.exercise("bench/one-line")
         session.check(exercise, exercise.solution, record=False)
         latency = summarise(time_ms(lambda: session.check(exercise, exercise.solution, record=False), 100))
+        recovery = tutor_side.recovery(session, 3)
+        oom = session.check(exercise, "import torch\nblock = torch.empty(2**40, device=device)\nsquare = row.view(4, 4)\n",
+                            record=False)
+        held = _gpu_memory_held(session)
     finally:
         session.close()
-    return {"worker_start_ms": round(start_ms, 1), "check_latency_a_ms": latency,
+    return {"worker_start_ms": round(start_ms, 1), "check_latency_a_ms": latency, "recovery_ms": recovery,
+            "out_of_memory_verdict": f"{oom.status}: {oom.summary[:160]}", "memory_held_idle_mb": held,
             "device": next(d["label"] for d in info["devices"] if d["name"].startswith("cuda"))}
+
+
+def _gpu_memory_held(session) -> float | None:
+    """What this session's workers hold on the GPU while idle after a check (nvidia-smi)."""
+    import subprocess
+
+    pids = {session.pool().active_pid, session.pool().spare_pid}
+    try:
+        completed = subprocess.run(["nvidia-smi", "--query-compute-apps=pid,used_memory", "--format=csv,noheader,nounits"],
+                                   capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    held = 0.0
+    for line in completed.stdout.splitlines():
+        pid, _, mb = line.partition(",")
+        if pid.strip().isdigit() and int(pid) in pids:
+            held += float(mb)
+    return held
 
 
 def _probe() -> dict:
@@ -163,6 +198,33 @@ def goals(results: dict) -> list[dict]:
         slowest = max(keys, key=lambda name: keys[name]["p95"])
         rows.append(_goal("app: every key answered within 100 ms (p95, key to first screen update)",
                           keys[slowest]["p95"] < 100, f"slowest: {slowest} {keys[slowest]['p95']:.0f} ms"))
+    startup = results.get("startup") or {}
+    if startup.get("ready_over_import_torch"):
+        rows.append(_goal("start-up: ready within 1.3x of `import torch`", startup["ready_over_import_torch"] <= 1.3,
+                          f"{startup['timeline_ms']['ready']:.0f} ms vs {startup['import_torch_ms']:.0f} ms "
+                          f"({startup['ready_over_import_torch']}x)"))
+        rows.append(_goal("start-up: first screen within 1/3 of `import torch`",
+                          startup["first_screen_over_import_torch"] <= 1 / 3,
+                          f"{startup['timeline_ms']['first screen']:.0f} ms "
+                          f"({startup['first_screen_over_import_torch']}x)"))
+    print_ = results.get("footprint") or {}
+    if print_.get("learner_over_jupyter"):
+        rows.append(_goal("a learner's footprint <= 1.25x a Jupyter kernel with torch",
+                          print_["learner_over_jupyter"] <= 1.25,
+                          f"{print_['learner']['pss_mb']:.0f} MB vs {print_['jupyter']['pss_mb']:.0f} MB "
+                          f"({print_['learner_over_jupyter']}x)"))
+    if print_.get("learner"):
+        rows.append(_goal("idle-released learner under 100 MB", print_["learner"]["released_pss_mb"] < 100,
+                          f"{print_['learner']['released_pss_mb']:.0f} MB"))
+    variants = results.get("variants") or {}
+    if variants.get("ratio"):
+        rows.append(_goal("check (a) with 3 variants <= 2x one variant", variants["ratio"] <= 2,
+                          f"{variants['three']['p50']:.2f} vs {variants['one']['p50']:.2f} ms ({variants['ratio']}x)"))
+    streaming = results.get("streaming") or {}
+    if streaming.get("overhead"):
+        rows.append(_goal("a flooding stream costs <= 10% of the run", streaming["overhead"] <= 0.10,
+                          f"{streaming['heard']['p50']:.1f} vs {streaming['not_heard']['p50']:.1f} ms "
+                          f"(+{streaming['overhead']:.0%})"))
     if results.get("lint_s"):
         lint = results["lint_s"]
         rows.append(_goal("lint of the whole curriculum under 60 s", lint["seconds"] < 60 and lint["ok"],

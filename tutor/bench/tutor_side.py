@@ -125,3 +125,44 @@ def _builtin() -> Path:
     from tutor.paths import builtin_lessons_dir
 
     return builtin_lessons_dir()
+
+
+def variants_cost(runs: int) -> dict:
+    """Check (a) on the prompt's example only, and on three inputs (the default), in one run."""
+    session = open_session()
+    try:
+        exercise = session.catalog.exercise("bench/one-line")
+        one = dataclasses.replace(exercise, variants=1)
+        three = dataclasses.replace(exercise, variants=3)
+        figures = {}
+        for label, variant in (("one", one), ("three", three)):
+            session.check(variant, variant.solution, record=False)  # the reference, cached
+            figures[label] = summarise(time_ms(lambda: session.check(variant, variant.solution, record=False), runs))
+    finally:
+        session.close()
+    figures["ratio"] = round(figures["three"]["p50"] / figures["one"]["p50"], 2)
+    return figures
+
+
+FLOODING = "print('step', _, 'loss', loss.item())\n"
+
+
+def streaming_cost(runs: int) -> dict:
+    """Workload (c) with a print per training step (200 lines), with a listener hearing every
+    chunk as it comes, and without one."""
+    session = open_session()
+    try:
+        exercise = session.catalog.exercise("bench/training")
+        code = exercise.solution.replace("    optimiser.step()\n", "    optimiser.step()\n    " + FLOODING)
+        heard: list = []
+        session.check(exercise, code, record=False)
+        figures = {
+            "not_heard": summarise(time_ms(lambda: session.check(exercise, code, record=False), runs)),
+            "heard": summarise(time_ms(lambda: session.check(exercise, code, record=False, on_event=heard.append),
+                                       runs)),
+        }
+    finally:
+        session.close()
+    figures["overhead"] = round(figures["heard"]["p50"] / figures["not_heard"]["p50"] - 1, 3)
+    figures["chunks_heard"] = len(heard)
+    return figures

@@ -8,18 +8,15 @@ from dataclasses import replace
 from tutor.checking.compare import Options, compare
 from tutor.checking.explain import explain
 from tutor.checking.static import has_placeholder, run_static_check
-from tutor.checking.verdict import CheckResult, ErrorInfo, Verdict
-from tutor.lessons.model import (AssertCheck, Check, Exercise, ExpectedCheck, FunctionCheck, OutputCheck,
-                                 StaticCheck, TensorCheck)
+from tutor.checking.curves import judge_curve
+from tutor.checking.verdict import CheckResult, ErrorInfo, LessonBug, Pictures, Verdict
+from tutor.lessons.model import (AssertCheck, Check, CurveCheck, Exercise, ExpectedCheck, FunctionCheck,
+                                 OutputCheck, StaticCheck, TensorCheck)
 from tutor.sandbox.record import RunRecord
 from tutor.sandbox.runspec import ErrorReport, Outcome, ProbeResult
 from tutor.sandbox.values import TensorValue
 
 LEARNER_FILE = "<your code>"
-
-
-class LessonBug(Exception):
-    """The lesson itself is broken (its setup or solution fails): not the learner's fault."""
 
 
 def judge(exercise: Exercise, code: str, learner: RunRecord, reference: RunRecord | None,
@@ -107,7 +104,7 @@ def _error_info(error: ErrorReport | None) -> ErrorInfo:
 
 # Checks that compare with the reference (or evaluate in the learner's namespace) hold in every
 # variant; a literal `expected` value, the printed output and the code's text are the example's.
-_PER_VARIANT = (TensorCheck, AssertCheck, FunctionCheck)
+_PER_VARIANT = (TensorCheck, AssertCheck, FunctionCheck, CurveCheck)
 
 
 def _judge_check(check: Check, index: int, code: str, learner: RunRecord, reference: RunRecord,
@@ -154,6 +151,13 @@ def _run_check(check: Check, index: int, variant: int, code: str, learner: RunRe
             raise LessonBug(f"the reference solution does not define `{check.name}`")
         options = Options(check.rtol, check.atol, check.dtype, check.device, check.requires_grad, check.grad)
         return _value_check(check, learner.result(index, variant), want.value, options)
+    if isinstance(check, CurveCheck):
+        found, want = learner.result(index, variant), reference.result(index, variant)
+        if want is None or want.missing:
+            raise LessonBug(f"the reference solution does not define `{check.name}`")
+        if found is None or found.missing:
+            return _fail(check, f"You haven't defined `{check.name}` yet.")
+        return judge_curve(check, found.value, want.value)
     if isinstance(check, ExpectedCheck):
         options = Options(check.rtol, check.atol, dtype=check.dtype is not None or check.file is not None,
                           device=False, requires_grad=False)
@@ -173,7 +177,21 @@ def _value_check(check: TensorCheck | ExpectedCheck, found: ProbeResult | None, 
     outcome = compare(name, want, got, options)
     if outcome.ok:
         return CheckResult(check.kind, name, True)
-    return _fail(check, outcome.message, outcome.mismatch)
+    return replace(_fail(check, outcome.message, outcome.mismatch), pictures=_pictures(want, got, outcome))
+
+
+PICTURE_ELEMENTS = 4_000_000  # beyond this, a picture of it is not worth the copy
+
+
+def _pictures(want: object, got: object, outcome) -> Pictures | None:
+    """Both arrays, when values differ in a matrix or an image the renderer can draw."""
+    if outcome.mismatch is None or not (isinstance(want, TensorValue) and isinstance(got, TensorValue)):
+        return None
+    if want.array is None or got.array is None or want.shape != got.shape or len(want.shape) < 2:
+        return None
+    if want.numel > PICTURE_ELEMENTS or want.array.dtype.kind == "c":
+        return None
+    return Pictures(want.array, got.array)
 
 
 def _fail(check: Check, message: str, mismatch=None) -> CheckResult:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Status = Literal["passed", "failed", "not_attempted", "error", "timeout", "stopped", "crashed"]
 STATUSES: tuple[Status, ...] = ("passed", "failed", "not_attempted", "error", "timeout", "stopped", "crashed")
@@ -17,6 +17,10 @@ STATUS_WORDS: dict[str, str] = {
     "stopped": "Stopped",
     "crashed": "Crashed",
 }
+
+
+class LessonBug(Exception):
+    """The lesson itself is broken (its setup or solution fails): not the learner's fault."""
 
 
 @dataclass(frozen=True)
@@ -44,17 +48,47 @@ class Mismatch:
 
 
 @dataclass(frozen=True)
+class CurveData:
+    """A curve check's two series, for a plot: the learner's list and the reference's."""
+
+    name: str
+    yours: tuple[float, ...]
+    reference: tuple[float, ...]
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "yours": [_json_number(v) for v in self.yours],
+                "reference": [_json_number(v) for v in self.reference]}
+
+
+def _json_number(value: float) -> float | None:
+    return value if value == value and abs(value) != float("inf") else None
+
+
+@dataclass(frozen=True)
+class Pictures:
+    """A failed value check's expected and actual arrays, whole, for a picture of both (images,
+    matrices). Never written to JSON: the mismatch's window of numbers is."""
+
+    expected: Any
+    got: Any
+
+
+@dataclass(frozen=True)
 class CheckResult:
     kind: str
     name: str
     passed: bool
     message: str = ""
     mismatch: Mismatch | None = None
+    curve: CurveData | None = None
+    pictures: Pictures | None = None
 
     def to_json(self) -> dict:
         data = {"kind": self.kind, "name": self.name, "passed": self.passed, "message": self.message}
         if self.mismatch is not None:
             data["mismatch"] = self.mismatch.to_json()
+        if self.curve is not None:
+            data["curve"] = self.curve.to_json()
         return data
 
 

@@ -1,4 +1,5 @@
-"""The `ptref-tutor` command line: the app (no command), list, check, progress, reset, watch, lint, doctor.
+"""The `ptref-tutor` command line: the app (no command, or `app`), list, check, progress, reset, watch,
+lint, doctor, serve, new.
 
 Exit status: 0 success (or: the check passed), 1 not passed / problems found, 2 usage or lesson-pack
 error. Bad input gets a one-line message, never a traceback.
@@ -13,10 +14,11 @@ import sys
 from pathlib import Path
 
 from tutor import __version__
-from tutor.options import (DEFAULT_DEVICE, DEFAULT_GPU_MEMORY_FRACTION, DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS,
-                           normalise_device, parse_size)
+from tutor.options import (DEFAULT_DEVICE, DEFAULT_GPU_MEMORY_FRACTION, DEFAULT_IDLE_RELEASE, DEFAULT_MEMORY_LIMIT,
+                           DEFAULT_THREADS, normalise_device, parse_size)
 from tutor.safetext import visible
 from tutor.sandbox.reap import install_exit_signals
+from tutor.site_defaults import load_site_defaults
 
 EXIT_OK, EXIT_NOT_PASSED, EXIT_USAGE = 0, 1, 2
 
@@ -58,6 +60,16 @@ def _pack(text: str) -> Path:
     if not path.exists():  # a typo must not quietly leave a pack out
         raise argparse.ArgumentTypeError(f"no such lesson folder or file: '{text}'")
     return path
+
+
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 10_000:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of minutes (0 turns it off)")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -105,12 +117,19 @@ def _global_options(parser: argparse.ArgumentParser) -> None:
                             "past it, a run ends with a friendly out-of-GPU-memory error")
 
 
-def _app_options(parser: argparse.ArgumentParser) -> None:
-    """Options of the full-screen app (`ptref-tutor` without a command)."""
+def _app_options(parser: argparse.ArgumentParser, subcommand: bool = False) -> None:
+    """Options of the full-screen app (`ptref-tutor` without a command, or `ptref-tutor app`)."""
     group = parser.add_argument_group("app options")
-    group.add_argument("--exercise", metavar="ID", help="open the app at this exercise (default: where you left off)")
-    group.add_argument("--color-system", choices=("auto", "truecolor", "256", "standard"), default="auto",
+    # On the subcommand, SUPPRESS: an option given before `app` must not be reset by its default.
+    group.add_argument("--exercise", metavar="ID", default=argparse.SUPPRESS if subcommand else None,
+                       help="open the app at this exercise (default: where you left off)")
+    group.add_argument("--color-system", choices=("auto", "truecolor", "256", "standard"),
+                       default=argparse.SUPPRESS if subcommand else "auto",
                        help="colours to use when the terminal does not say (e.g. behind SSH)")
+    group.add_argument("--idle-release", type=_minutes, metavar="MINUTES", default=None,
+                       help=f"stop the PyTorch workers after this many minutes without a run, to free "
+                            f"memory on a shared server; the next run starts them again "
+                            f"(default {DEFAULT_IDLE_RELEASE:g}; 0 never)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     _app_options(parser)
     _global_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    app = commands.add_parser("app", help="the app, even when not in a terminal (what `ptref-tutor` opens in one)")
+    _app_options(app, subcommand=True)
+    _global_options(app)
 
     listing = commands.add_parser("list", help="lessons and exercises, with your progress")
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -141,9 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="versions, devices, sandbox protections, paths")
     _global_options(doctor)
 
-    from tutor.cli import progress, watch
+    from tutor.cli import new_lesson, progress, serve, watch
 
-    for learner_command in [*progress.add_parsers(commands), watch.add_parser(commands)]:
+    for learner_command in [*progress.add_parsers(commands), watch.add_parser(commands), serve.add_parser(commands),
+                            new_lesson.add_parser(commands)]:
         _global_options(learner_command)
 
     from tutor.cli.bench import add_parser as add_bench_parser
@@ -153,9 +177,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def resolve_globals(args: argparse.Namespace) -> argparse.Namespace:
-    for name, default in GLOBAL_DEFAULTS.items():
-        if not hasattr(args, name):
-            setattr(args, name, default)
+    """Fill in what the command line left out: the administrator's site defaults
+    (tutor/site_defaults.py), else the built-in ones."""
+    site = load_site_defaults()
+    for warning in site.warnings:
+        print(f"ptref-tutor: warning: {visible(warning)}", file=sys.stderr)
+    for name, default in {**GLOBAL_DEFAULTS, "idle_release": DEFAULT_IDLE_RELEASE}.items():
+        if not hasattr(args, name) or getattr(args, name) is None:
+            setattr(args, name, site.values.get(name, default))
+    args.site_defaults = site
     if args.threads < 1:
         raise UsageError("--threads must be at least 1")
     return args
@@ -170,6 +200,8 @@ COMMANDS = {
     "check": ("tutor.cli.checking", "run_check"),
     "lint": ("tutor.cli.lint", "run_lint"),
     "doctor": ("tutor.cli.doctor", "run_doctor"),
+    "serve": ("tutor.cli.serve", "run_serve"),
+    "new": ("tutor.cli.new_lesson", "run_new"),
     "bench": ("tutor.cli.bench", "run_bench"),
 }
 

@@ -15,6 +15,7 @@ from tutor.cli import EXIT_OK, EXIT_USAGE, UsageError
 from tutor.cli.common import load_catalog, session_config
 from tutor.lessons.catalog import UnknownExercise
 from tutor.progress.store import ProgressStore, StoreError
+from tutor.sandbox.template import TEMPLATES
 
 
 def open_store_for_app() -> tuple[ProgressStore, list[str]]:
@@ -26,6 +27,12 @@ def open_store_for_app() -> tuple[ProgressStore, list[str]]:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    from tutor.web.tab import end_with_server
+
+    end_with_server()  # a tab of `ptref-tutor serve` ends with the server (no-op otherwise)
+    # The path to the first verdict goes first: the template starts importing torch now, while
+    # this process loads the lessons, imports Textual and draws the first screen on the other core.
+    TEMPLATES.start_in_background(args.python, args.threads)
     catalog = load_catalog(args, show_errors=False)
     notices = []
     if catalog.errors:
@@ -43,7 +50,8 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         from tutor.app import run_tutor  # Textual is imported only when the app really starts
 
-        status = run_tutor(catalog, store, session_config(args, spare=True), start_at, store_notices + notices,
+        status = run_tutor(catalog, store, session_config(args, spare=True, idle_release=True), start_at,
+                           store_notices + notices,
                            color_system=getattr(args, "color_system", "auto"))
     finally:
         store.close()

@@ -22,10 +22,16 @@ def add_parser(commands) -> None:
     bench.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
     bench.add_argument("--runs", type=int, metavar="N", help="N runs per latency figure (smoke tests)")
     bench.add_argument("--no-jupyter", action="store_true", help="skip the Jupyter kernel comparison")
+    bench.add_argument("section", nargs="?", choices=["classroom"],
+                       help="classroom: many learners on this machine at once (see --learners, --minutes)")
+    bench.add_argument("--learners", type=int, default=30, metavar="N", help="classroom: learners (default 30)")
+    bench.add_argument("--minutes", type=float, default=5.0, metavar="M", help="classroom: minutes (default 5)")
     return bench
 
 
 def run_bench(args: argparse.Namespace) -> int:
+    if args.section == "classroom":
+        return run_classroom(args)
     from tutor.bench.run import Counts, run_all
 
     missing = [name for name in BENCH_EXTRA if importlib.util.find_spec(name) is None]
@@ -50,6 +56,27 @@ def run_bench(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write {args.json}: {exc.strerror or exc}") from None
         errors.print(f"figures written to {args.json}")
     return EXIT_OK
+
+
+def run_classroom(args: argparse.Namespace) -> int:
+    from tutor.bench.classroom import LEARNER_TIMEOUT, classroom
+
+    if args.learners < 1 or not 0 < args.minutes <= 600:
+        raise UsageError("--learners must be at least 1 and --minutes between 0 and 600")
+    with console.status("classroom") as status:
+        figures = classroom(args.learners, args.minutes, progress=lambda message: status.update(message))
+    latency = figures["latency_ms"] or {}
+    console.print(f"[bold]classroom[/]: {figures['learners']} learners for {figures['minutes']:g} min: "
+                  f"{figures['checks']} checks, p50 {latency.get('p50') or 0:.1f} ms, p99 {figures['p99_ms'] or 0:.1f} ms "
+                  f"(and {figures['timeouts']} timeouts cut at their {LEARNER_TIMEOUT:g} s limit, p99 "
+                  f"{figures['timeout_p99_ms'] or 0:.0f} ms); "
+                  f"wrong verdicts {figures['wrong_verdicts']}, lost {figures['lost_verdicts']}; "
+                  f"worker restarts {figures['worker_restarts']}; total PSS peak {figures['peak_pss_mb']:.0f} MB")
+    for example in figures["wrong_examples"]:
+        errors.print(f"  wrong: {example}", markup=False)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    return EXIT_OK if figures["wrong_verdicts"] == figures["lost_verdicts"] == 0 else EXIT_NOT_PASSED
 
 
 def _figure(summary: dict | None) -> str:
@@ -104,6 +131,26 @@ def render(results: dict) -> None:
             else:
                 keys.add_row(name, f"{row['p50']:.0f}", f"{row['p95']:.0f}", f"{row['max']:.0f}", f"{row['cpu_p50']:.1f}")
         console.print(keys)
+    startup = results.get("startup") or {}
+    if startup.get("timeline_ms"):
+        timeline = ", ".join(f"{name} {ms:.0f}" for name, ms in startup["timeline_ms"].items() if ms is not None)
+        console.print(f"start-up (ms from launch): {timeline}; python -c 'import torch': "
+                      f"{startup['import_torch_ms']:.0f} ms")
+    footprint = results.get("footprint") or {}
+    if footprint.get("learner"):
+        learner, jupyter = footprint["learner"], footprint.get("jupyter") or {}
+        console.print(f"footprint (PSS): a learner {learner['pss_mb']:.0f} MB in {learner['processes']} processes "
+                      f"(UI {learner['ui_pss_mb']:.0f} MB), idle CPU {learner['idle_cpu_percent']}%; "
+                      f"released {learner['released_pss_mb']:.0f} MB"
+                      + (f"; Jupyter kernel with torch {jupyter['pss_mb']:.0f} MB" if jupyter else ""))
+    variants = results.get("variants") or {}
+    if variants:
+        console.print(f"variants: check (a) {_figure(variants['one'])} ms on one input, "
+                      f"{_figure(variants['three'])} ms on three ({variants['ratio']}x)")
+    streaming = results.get("streaming") or {}
+    if streaming:
+        console.print(f"streaming: workload (c) printing every step {_figure(streaming['not_heard'])} ms, "
+                      f"heard as it prints {_figure(streaming['heard'])} ms ({streaming['overhead']:+.1%})")
     lint = results.get("lint_s")
     console.print(f"lint: {lint['seconds']:.1f} s for {lint['exercises']} exercises "
                   f"({lint['per_exercise_ms']:.0f} ms each)" if lint else "lint: not measured (--quick)")

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from tutor.cli import EXIT_NOT_PASSED, EXIT_OK, UsageError
-from tutor.cli.common import console, load_catalog, make_session, open_store
+from tutor.cli.common import console, errors, load_catalog, make_session, open_store
+from tutor.cli.live import live_run
 from tutor.lessons.catalog import UnknownExercise
 from tutor.render import render_verdict
 from tutor.checking.verdict import Verdict
@@ -42,10 +43,10 @@ def _read_file(path: Path) -> bytes:
         return handle.read(MAX_CODE_BYTES + 1)
 
 
-def check_or_fail(session: Session, exercise: Exercise, code: str) -> Verdict:
+def check_or_fail(session: Session, exercise: Exercise, code: str, on_event=None) -> Verdict:
     """A verdict, or a one-line usage error (exit 2) for a broken lesson or a worker that can't start."""
     try:
-        return session.check(exercise, code)
+        return session.check(exercise, code, on_event=on_event)
     except LessonBug as exc:
         raise UsageError(f"lesson error: {exc}") from None
     except WorkerStartError as exc:
@@ -62,7 +63,8 @@ def run_check(args: argparse.Namespace) -> int:
     store = None if args.no_record else open_store()
     session = make_session(args, catalog, store)
     try:
-        verdict = check_or_fail(session, exercise, code)
+        with live_run(errors, enabled=not args.json) as listener:  # progress bars on the terminal only
+            verdict = check_or_fail(session, exercise, code, on_event=listener)
     finally:
         session.close()
         if store is not None:

@@ -10,6 +10,8 @@ from rich.console import Console
 from tutor.safetext import visible
 
 from tutor.lessons.catalog import Catalog
+from tutor.lessons.fields import LessonError
+from tutor.lessons.packs import Pack, installed_packs
 from tutor.paths import builtin_lessons_dir
 from tutor.progress.store import ProgressStore, StoreError
 from tutor.session import Session, SessionConfig
@@ -18,12 +20,22 @@ console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)  # file:line messages stay whole
 
 
-def pack_paths(args: argparse.Namespace) -> list[Path]:
-    return [builtin_lessons_dir(), *args.lessons]
+def packs(args: argparse.Namespace) -> tuple[list[Pack], list[LessonError]]:
+    """Every pack, in order of precedence (the built-in one, pip's, then --lessons), and the
+    installed packs that could not be found."""
+    installed, problems = installed_packs()
+    return [Pack(builtin_lessons_dir(), "built-in"), *installed,
+            *(Pack(Path(path), "--lessons") for path in args.lessons)], problems
+
+
+def pack_paths(args: argparse.Namespace) -> list[Pack]:
+    return packs(args)[0]
 
 
 def load_catalog(args: argparse.Namespace, show_errors: bool = True) -> Catalog:
-    catalog = Catalog.load(pack_paths(args))
+    found, problems = packs(args)
+    catalog = Catalog.load(found)
+    catalog.errors[:0] = problems
     if show_errors and catalog.errors:
         errors.print(f"[yellow]{len(catalog.errors)} problem(s) in lesson files "
                      "(those lessons are left out; `ptref-tutor lint` explains):[/]")
@@ -43,12 +55,13 @@ def open_store() -> ProgressStore | None:
     return store
 
 
-def session_config(args: argparse.Namespace, spare: bool) -> SessionConfig:
+def session_config(args: argparse.Namespace, spare: bool, idle_release: bool = False) -> SessionConfig:
+    """`idle_release`: the long-lived front ends (the app, watch) stop their workers when idle."""
     return SessionConfig(device=args.device, python=args.python, memory_limit=args.memory_limit,
-                         threads=args.threads, spare=spare,
-                         gpu_memory_fraction=args.gpu_memory_fraction)
+                         threads=args.threads, spare=spare, gpu_memory_fraction=args.gpu_memory_fraction,
+                         idle_release=getattr(args, "idle_release", 0.0) if idle_release else 0.0)
 
 
 def make_session(args: argparse.Namespace, catalog: Catalog, store: ProgressStore | None,
-                 spare: bool = False) -> Session:
-    return Session(catalog, session_config(args, spare), store=store)
+                 spare: bool = False, idle_release: bool = False) -> Session:
+    return Session(catalog, session_config(args, spare, idle_release), store=store)

@@ -10,12 +10,15 @@ import sys
 
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from tutor import __version__
 from tutor.cli import EXIT_NOT_PASSED, EXIT_OK
 from tutor.cli.common import console, load_catalog, make_session, open_store
 from tutor.options import format_size
-from tutor.paths import builtin_lessons_dir, data_dir
+from tutor.cli.listing import pack_rows
+from tutor.paths import data_dir
+from tutor.sandbox.template import TEMPLATES
 from tutor.session import WorkerStartError, probe_devices
 
 
@@ -26,7 +29,7 @@ def run_doctor(args: argparse.Namespace) -> int:
     facts.add_column()
     facts.add_row("ptref-tutor", __version__)
     facts.add_row("tutor Python", f"{platform.python_version()} ({sys.executable})")
-    info = probe_devices(args.python)
+    info = probe_devices(args.python, args.threads)
     facts.add_row("worker Python", f"{info.get('python', '?')} ({args.python})")
     if info.get("error"):
         healthy = False
@@ -40,8 +43,9 @@ def run_doctor(args: argparse.Namespace) -> int:
     if store:
         store.close()
     catalog = load_catalog(args, show_errors=False)
-    facts.add_row("lessons", f"{len(catalog.lessons)} lessons, {len(catalog.exercises())} exercises "
-                             f"(built-in pack: {builtin_lessons_dir()})")
+    facts.add_row("lessons", f"{len(catalog.lessons)} lessons, {len(catalog.exercises())} exercises")
+    for row in pack_rows(catalog):
+        facts.add_row("pack", Text(f"{row['origin']}: {len(row['lessons'])} lesson(s) in {row['path']}"))
     if catalog.errors:
         facts.add_row("", f"[yellow]{len(catalog.errors)} lesson-file problem(s): run ptref-tutor lint[/]")
     size = shutil.get_terminal_size()
@@ -71,10 +75,45 @@ def run_doctor(args: argparse.Namespace) -> int:
                                       f"(torch {hello.get('torch')}, {hello.get('threads')} thread(s))")
         for name, state in describe_protections(hello):
             protections.add_row(name, state)
+        console.print(protections)
+        console.print(start_up_table(session, hello))
     finally:
         session.close()
-    console.print(protections)
+    if not healthy:
+        console.print(protections)
+    defaults = getattr(args, "site_defaults", None)
+    if defaults is not None and defaults.values:
+        console.print("site defaults: " + ", ".join(f"{key} = {value} ({defaults.origins[key]})"
+                                                    for key, value in defaults.values.items()), markup=False)
+    for device in info.get("devices", []):
+        if device.get("used_by"):
+            console.print(gpu_line(device), markup=False)
     return EXIT_OK if healthy else EXIT_NOT_PASSED
+
+
+def start_up_table(session, hello: dict) -> Table:
+    """Where the worker's start-up time goes, on this machine (issue: the first verdict waits for it)."""
+    table = Table(title="start-up (ms)", title_justify="left")
+    table.add_column("step", style="bold")
+    table.add_column("ms", justify="right")
+    template = TEMPLATES.get(session.config.python, session.config.threads)
+    if hello.get("forked") and template is not None:
+        table.add_row("template: python and `import torch`", f"{template.hello.get('import_ms', 0):.0f}")
+        table.add_row("worker forked from the template", "0")
+    elif template is None:
+        why = TEMPLATES.why_not(session.config.python, session.config.threads) or "off"
+        table.add_row(f"no template ({why}): a fresh interpreter", "")
+    for name, ms in (hello.get("timeline_ms") or {}).items():
+        table.add_row(f"worker: {name}", f"{ms:.0f}")
+    return table
+
+
+def gpu_line(device: dict) -> str:
+    """What this tutor and other processes hold on a CUDA device (a shared server's manners)."""
+    ours = sum(item["mb"] for item in device["used_by"] if _descends_from_us(item["pid"]))
+    others = sum(item["mb"] for item in device["used_by"]) - ours
+    return (f"{device['name']}: this tutor holds {ours:.0f} MB, other processes {others:.0f} MB, "
+            f"of {format_size(device.get('memory'))}")
 
 
 def describe_protections(hello: dict) -> list[tuple[str, str]]:
@@ -115,3 +154,18 @@ def _coloured(state: str) -> str:
     word, _, rest = state.partition(":")
     colour = "green" if word == "on" else "yellow"
     return f"[{colour}]{escape(word)}[/]:{escape(rest)}" if rest else escape(state)
+
+
+def _descends_from_us(pid: int) -> bool:
+    me = os.getpid()
+    for _ in range(64):
+        if pid == me:
+            return True
+        if pid <= 1:
+            return False
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                pid = int(stat.read().rpartition(")")[2].split()[1])
+        except (OSError, ValueError, IndexError):
+            return False
+    return False

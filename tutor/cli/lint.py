@@ -23,7 +23,7 @@ from tutor.session import Session, WorkerStartError
 
 def run_lint(args: argparse.Namespace) -> int:
     paths = args.paths or pack_paths(args)
-    missing = [str(path) for path in paths if not path.exists()]
+    missing = [str(path) for path in paths if not getattr(path, "path", path).exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     started = time.perf_counter()
@@ -89,7 +89,7 @@ def run_lint(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     total = len(problems) + len(catalog.errors)
     verdict = "[green]all good[/]" if total == 0 else f"[red]{total} problem(s)[/]"
-    console.print(summary_line(ordered_reports), highlight=False)
+    console.print(summary_line(ordered_reports), highlight=False, soft_wrap=True)
     console.print(f"{len(catalog.lessons)} lessons, {len(exercises)} exercises in {elapsed:.1f} s: {verdict}")
     return EXIT_OK if total == 0 else EXIT_NOT_PASSED
 

@@ -1,4 +1,5 @@
-"""`ptref-tutor progress` (a summary per lesson) and `ptref-tutor reset [ID | --all]`."""
+"""`ptref-tutor progress` (a summary per lesson; --json/--csv: the learner file; --merge: the class table,
+in classroom.py) and `ptref-tutor reset [ID | --all]`."""
 
 from __future__ import annotations
 
@@ -9,15 +10,27 @@ import sys
 from rich.table import Table
 from rich.text import Text
 
+from tutor import __version__
 from tutor.cli import EXIT_NOT_PASSED, EXIT_OK, UsageError
 from tutor.cli.common import console, load_catalog
 from tutor.lessons.catalog import Catalog, UnknownExercise
+from tutor.progress.export import export, to_csv
 from tutor.progress.store import ExerciseProgress, ProgressStore, StoreError
+from tutor.safetext import visible
 
 
 def add_parsers(commands) -> list[argparse.ArgumentParser]:
-    progress = commands.add_parser("progress", help="your progress per lesson: done, attempts, hints, time")
-    progress.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    progress = commands.add_parser(
+        "progress", help="your progress per lesson; --json/--csv export it for an instructor, who --merges the files")
+    output = progress.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true",
+                        help="print your learner file (JSON: one entry per exercise, and per lesson)")
+    output.add_argument("--csv", action="store_true", help="print one CSV row per exercise")
+    progress.add_argument("--name", metavar="NAME",
+                          help="the name your exported files carry (kept for next time)")
+    progress.add_argument("--merge", nargs="+", metavar="FILE",
+                          help="for instructors: a class table from learners' files (their --json output or "
+                               "progress.db), one row per learner, done/total per lesson")
     reset = commands.add_parser("reset", help="forget your progress on one exercise, a lesson, or everything")
     reset.add_argument("target", nargs="?", metavar="ID", help="an exercise id (or a lesson id)")
     reset.add_argument("--all", action="store_true", help="forget all progress")
@@ -94,15 +107,31 @@ def progress_table(rows: list[dict], width: int) -> Table:
 
 def run_progress(args: argparse.Namespace) -> int:
     catalog = load_catalog(args)
+    exercises = [(exercise.lesson_id, exercise.full_id) for exercise in catalog.exercises()]
+    if args.merge:
+        if args.name is not None:
+            raise UsageError("--name names you in your own files; it does not go with --merge")
+        from tutor.cli.classroom import run_merge
+
+        return run_merge(args, catalog, exercises)
     store = open_store_or_fail()
     try:
+        if args.name is not None:
+            name = " ".join(args.name.split())
+            if not name or len(name) > 100 or visible(name) != name:
+                raise UsageError("--name must be 1 to 100 printable characters")
+            store.set_learner_name(name)
         progress = store.summary()
         path = store.path
+        learner_file = export(store, exercises, __version__) if args.json or args.csv else None
     finally:
         store.close()
     rows = lesson_rows(catalog, progress)
-    if args.json:
-        print(json.dumps({"store": str(path), "lessons": rows}, indent=2))
+    if learner_file is not None and args.csv:
+        sys.stdout.write(to_csv(learner_file))
+        return EXIT_OK
+    if learner_file is not None:
+        print(json.dumps({**learner_file, "store": str(path), "lessons": rows}, indent=2))
         return EXIT_OK
     console.print(progress_table(rows, console.width))
     done = sum(row["done"] for row in rows)

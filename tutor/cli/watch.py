@@ -194,7 +194,7 @@ def run_watch(args: argparse.Namespace) -> int:
         console.print(f"Wrote {'your draft' if draft is not None else 'the starter'} (under the exercise's "
                       f"prompt) to {path}", markup=False)
     poll = args.poll or needs_polling(path)
-    session = make_session(args, catalog, store, spare=True)
+    session = make_session(args, catalog, store, spare=True, idle_release=True)
     session.start()
     watcher = SaveWatcher(path, poll)
     console.print(f"Watching it{' (polling)' if poll else ''}: save in your editor to check "

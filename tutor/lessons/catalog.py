@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tutor.lessons.fields import LessonError
 from tutor.lessons.loader import load_lesson
 from tutor.lessons.model import Exercise, Lesson
+from tutor.lessons.packs import Pack
 
 
 class UnknownExercise(LookupError):
@@ -19,25 +21,36 @@ class UnknownExercise(LookupError):
 class Catalog:
     lessons: list[Lesson] = field(default_factory=list)
     errors: list[LessonError] = field(default_factory=list)
+    packs: list[Pack] = field(default_factory=list)
+    origins: dict[str, Pack] = field(default_factory=dict)  # lesson id -> the pack it came from
 
     @classmethod
-    def load(cls, packs: list[Path]) -> "Catalog":
+    def load(cls, packs: Sequence[Path | Pack]) -> "Catalog":
+        """Packs in order of precedence: a lesson id already loaded keeps the first pack's lesson."""
         catalog = cls()
         owner: dict[str, Path] = {}
         for pack in packs:
-            for path in _lesson_files(Path(pack), catalog.errors):
+            pack = pack if isinstance(pack, Pack) else Pack(Path(pack), "")
+            catalog.packs.append(pack)
+            for path in _lesson_files(pack.path, catalog.errors):
                 lesson, errors = load_lesson(path)
                 catalog.errors.extend(errors)
                 if lesson is None:
                     continue
                 if lesson.id in owner:
-                    catalog.errors.append(LessonError(path, 1, f"lesson '{lesson.id}'",
-                                                      f"duplicate lesson id (also in {owner[lesson.id]})"))
+                    kept = catalog.origins[lesson.id]
+                    catalog.errors.append(LessonError(path, 1, f"lesson '{lesson.id}'", (
+                        f"duplicate lesson id{_from(pack)}: {owner[lesson.id]}{_from(kept)} has it too "
+                        "and is kept; rename one of the two ids")))
                     continue
                 owner[lesson.id] = path
+                catalog.origins[lesson.id] = pack
                 catalog.lessons.append(lesson)
         catalog.lessons.sort(key=Lesson.sort_key)
         return catalog
+
+    def origin(self, lesson_id: str) -> Pack | None:
+        return self.origins.get(lesson_id)
 
     def exercises(self) -> list[Exercise]:
         return [exercise for lesson in self.lessons for exercise in lesson.exercises]
@@ -78,6 +91,10 @@ class Catalog:
         if close:
             return f" (did you mean {', '.join(close)}?)"
         return " (`ptref-tutor list` shows them all)"
+
+
+def _from(pack: Pack) -> str:
+    return f" (from {pack.origin})" if pack.origin else ""
 
 
 def _lesson_files(pack: Path, errors: list[LessonError]) -> list[Path]:

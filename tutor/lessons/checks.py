@@ -7,13 +7,13 @@ import re
 from pathlib import Path
 
 from tutor.lessons.fields import Fields
-from tutor.lessons.model import (AssertCheck, Check, ExpectedCheck, FunctionCheck, OutputCheck,
+from tutor.lessons.model import (AssertCheck, Check, CurveCheck, ExpectedCheck, FunctionCheck, OutputCheck,
                                  StaticCheck, TensorCheck)
 
 DTYPE_NAMES = ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16",
                "float32", "float64", "complex64", "complex128")
 TENSOR_FILE_SUFFIXES = (".npy", ".pt", ".safetensors")
-CHECK_KINDS = ("tensor", "expected", "function", "assert", "forbid", "require", "output")
+CHECK_KINDS = ("tensor", "expected", "function", "assert", "forbid", "require", "output", "curve")
 _DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _TOLERANCES = {"rtol", "atol"}
 
@@ -133,8 +133,26 @@ def _output(fields: Fields, pack_dir: Path) -> Check | None:
     return OutputCheck(pattern=pattern or "", message=fields.get("message", str))
 
 
+def _curve(fields: Fields, pack_dir: Path) -> Check | None:
+    name = _name(fields) or ""
+    decreasing = fields.get("decreasing", int)
+    if decreasing is not None and not 1 <= decreasing <= 10_000:
+        fields.error("decreasing", "field 'decreasing' is a window of points, between 1 and 10000")
+    within = fields.number("within")
+    if within is not None and within < 1:
+        fields.error("within", "field 'within' is a factor of at least 1 (e.g. 1.5: within 50% of the reference)")
+    anything = float("-inf")  # a bound may be negative (a log-likelihood)
+    check = CurveCheck(name=name, decreasing=decreasing, final_below=fields.number("final_below", minimum=anything),
+                       final_above=fields.number("final_above", minimum=anything), within=within,
+                       message=fields.get("message", str))
+    if (check.decreasing, check.final_below, check.final_above, check.within) == (None, None, None, None):
+        fields.error(None, "a curve check needs at least one of 'decreasing', 'final_below', 'final_above', "
+                           "'within'")
+    return check
+
+
 _READERS = {"tensor": _tensor, "expected": _expected, "function": _function, "assert": _assert,
-            "forbid": _static, "require": _static, "output": _output}
+            "forbid": _static, "require": _static, "output": _output, "curve": _curve}
 
 
 def _is_literal(value: object) -> bool:

@@ -14,6 +14,7 @@ class CodeBlock:
     code: str
     line: int  # 1-based line of the opening fence within the prose
     runnable: bool
+    show: bool = False  # ```python show: its last expression is drawn in place (a picture)
 
 
 def python_blocks(markdown: str) -> list[CodeBlock]:
@@ -38,5 +39,6 @@ def python_blocks(markdown: str) -> list[CodeBlock]:
         if words and words[0].lower() in _PYTHON_NAMES:
             indent = len(match.group("indent"))
             code = "\n".join(line[indent:] if line[:indent].isspace() else line for line in body)
-            blocks.append(CodeBlock(code=code + "\n", line=start + 1, runnable="no-run" not in words[1:]))
+            blocks.append(CodeBlock(code=code + "\n", line=start + 1, runnable="no-run" not in words[1:],
+                                    show="show" in words[1:] and "no-run" not in words[1:]))
     return blocks

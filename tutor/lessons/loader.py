@@ -83,6 +83,11 @@ def _toml_error_line(exc: tomllib.TOMLDecodeError) -> int:
 def _read_lesson(document: dict, path: Path, problems: Problems) -> Lesson | None:
     fields = Fields(document, (), "", problems)
     version = fields.get("format", int, required=True)
+    if version is not None and version > FORMAT_VERSION:
+        # Only this: what else looks wrong is most likely what the newer format added.
+        fields.error("format", f"written for lesson format {version}, newer than this ptref-tutor reads "
+                               f"(format {FORMAT_VERSION}): update ptref-tutor (pip install -U ptref-tutor)")
+        return None
     if version is not None and version != FORMAT_VERSION:
         fields.error("format", f"unsupported format {version} (this tutor reads format {FORMAT_VERSION})")
     lesson_id = fields.get("id", str, required=True)

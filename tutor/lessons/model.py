@@ -96,7 +96,21 @@ class OutputCheck:
         return self.pattern
 
 
-Check = Union[TensorCheck, ExpectedCheck, FunctionCheck, AssertCheck, StaticCheck, OutputCheck]
+@dataclass(frozen=True)
+class CurveCheck:
+    """A list the learner's code fills as it trains (losses, accuracies): what must hold of it,
+    judged against the reference's list, and plotted beside it."""
+
+    name: str
+    decreasing: int | None = None  # window: the mean of the last N points is below the first N's
+    final_below: float | None = None  # the final value (mean of the last few points) is below this
+    final_above: float | None = None
+    within: float | None = None  # the final value is within this factor of the reference's
+    message: str | None = None
+    kind: Literal["curve"] = "curve"
+
+
+Check = Union[TensorCheck, ExpectedCheck, FunctionCheck, AssertCheck, StaticCheck, OutputCheck, CurveCheck]
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tutor.checking.static import has_placeholder
-from tutor.lessons.fences import python_blocks
 from tutor.lessons.model import Exercise, Lesson
 from tutor.linting.attacks import NotLiteral, compared_names, hard_coded_answer, mutants, placeholder_fills
-from tutor.sandbox.runspec import Outcome
+from tutor.prose import run_prose
 from tutor.session import LessonBug, Session
 
 
@@ -138,25 +137,15 @@ def lint_explanation(session: Session, lesson: Lesson) -> list[str]:
 
 
 def _run_blocks(session: Session, markdown: str, setup: str, lesson_dir: Path | None, where: str) -> list[str]:
-    """Run a prose field's runnable ```python blocks in order, in one namespace, like a notebook."""
-    blocks = [block for block in python_blocks(markdown) if block.runnable]
-    if not blocks:
-        return []
-    code = "".join(block.code for block in blocks)
-    starts = []
-    line = 1
-    for block in blocks:
-        starts.append((line, block))
-        line += block.code.count("\n")
-    # Prose code sees what exercise code sees: `device`, and `lesson_dir` for the pack's data.
-    record = session.run_snippet(code, setup, lesson_dir)
-    if record.outcome is Outcome.OK:
-        return []
-    failing_line = (record.error.line if record.error else None) or 1
-    block_line, offset = 0, 0
-    for start, block in starts:
-        if start <= failing_line:
-            block_line, offset = block.line, start
-    detail = record.error.headline() if record.error else f"{record.outcome.value}: {record.exit_description}"
-    return [f"{where}: the ```python block at line {block_line} of the prose fails "
-            f"(its line {failing_line - offset + 1}): {detail}"]
+    """Run a prose field's runnable ```python blocks in order, in one namespace, like a notebook;
+    each ```python show block must end with something drawable."""
+    run = run_prose(session, markdown, setup, lesson_dir)
+    problems = [f"{where}: {problem}" for problem in run.problems]
+    failing = run.failing_block()
+    if failing is not None:
+        block, line = failing
+        record = run.record
+        detail = record.error.headline() if record.error else f"{record.outcome.value}: {record.exit_description}"
+        problems.append(f"{where}: the ```python block at line {block.line} of the prose fails "
+                        f"(its line {line}): {detail}")
+    return problems

@@ -44,6 +44,12 @@ MIGRATIONS: list[str] = [
     CREATE TABLE time_spent (exercise TEXT PRIMARY KEY, seconds REAL NOT NULL);
     CREATE TABLE position (key TEXT PRIMARY KEY, exercise TEXT NOT NULL, updated_at REAL NOT NULL);
     """,
+    # 2: who the learner is, for the files an instructor merges (`progress --json`, `--merge`): a
+    # random id made once per store (so two exports of one learner are known as one), and a name.
+    """
+    CREATE TABLE learner (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO learner (key, value) VALUES ('id', lower(hex(randomblob(16))));
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -256,6 +262,22 @@ class ProgressStore:
             result[exercise] = ExerciseProgress(exercise, status, f["attempts"], f["hints"], f["revealed"],
                                                 f["seconds"], f["last"])
         return result
+
+    # -- the learner and the export ------------------------------------------------------------
+    def learner(self) -> dict[str, str]:
+        """{"id": a random id made once for this store, "name": what `progress --name` set, or ""}."""
+        facts = dict(self._read("SELECT key, value FROM learner"))
+        return {"id": facts.get("id", ""), "name": facts.get("name", "")}
+
+    def set_learner_name(self, name: str) -> None:
+        with self._write() as conn:
+            conn.execute("INSERT INTO learner (key, value) VALUES ('name', ?) "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (name,))
+
+    def first_passed(self) -> dict[str, float]:
+        """When each exercise was first passed (seconds since the epoch)."""
+        return dict(self._read("SELECT exercise, MIN(created_at) FROM attempts WHERE status = 'passed' "
+                               "GROUP BY exercise"))
 
     def reset(self, exercise: str | None = None) -> None:
         """Forget one exercise (or, with None, everything)."""

@@ -6,10 +6,12 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from tutor.checking.verdict import Verdict
+from tutor.checking.verdict import CheckResult, Verdict
 from tutor.render.checks import CheckRows
+from tutor.render.curves import CurvePlot
 from tutor.render.mismatch import MismatchView
 from tutor.render.panels import error_panel, output_panels
+from tutor.render.pictures import PictureComparison, is_image_like
 from tutor.render.safe import safe_verdict
 
 # Marks differ in shape, not only colour, so a verdict still reads with NO_COLOR.
@@ -42,14 +44,26 @@ def headline(verdict: Verdict, name_exercise: bool = False, show_timing: bool = 
     return text
 
 
+def mismatch_view(check: CheckResult, picture_height: int = 20) -> RenderableType:
+    """An image drawn as pictures (expected, yours, the difference) above the window of numbers;
+    anything else as the numbers alone."""
+    numbers = MismatchView(check.mismatch, check.name)
+    pictures = check.pictures
+    if pictures is None or not is_image_like(pictures.expected.shape):
+        return numbers
+    return Group(PictureComparison(pictures.expected, pictures.got, check.name, max_height=picture_height), numbers)
+
+
 def render_verdict(verdict: Verdict, *, name_exercise: bool = False, show_timing: bool = True,
-                   follow_up: str | None = None, marked_line: bool = False) -> RenderableType:
+                   follow_up: str | None = None, marked_line: bool = False, picture_height: int = 20,
+                   curve_height: int = 10) -> RenderableType:
     """The whole report.
 
     name_exercise: the headline names the exercise (the CLI: its output may be read out of context).
     show_timing: milliseconds and device in the headline (off in screenshots).
     follow_up: one bold line saying what to do next (the app: "Next: ...  (ctrl+n)").
     marked_line: the front end marks the error's line in the learner's code, so the panel says so.
+    picture_height, curve_height: rows a picture of an image mismatch, or a curve's plot, may take.
     """
     verdict = safe_verdict(verdict)  # learner text is shown, never obeyed by the terminal
     parts: list[RenderableType] = [headline(verdict, name_exercise, show_timing)]
@@ -61,7 +75,11 @@ def render_verdict(verdict: Verdict, *, name_exercise: bool = False, show_timing
         parts.append(CheckRows(verdict.checks))
         first = next((check for check in verdict.checks if check.mismatch is not None and not check.passed), None)
         if first is not None and first.mismatch is not None:
-            parts.append(MismatchView(first.mismatch, first.name))
+            parts.append(mismatch_view(first, picture_height))
+        curve = next((check for check in verdict.checks if check.curve is not None), None)
+        if curve is not None and curve.curve is not None:
+            parts.append(CurvePlot(curve.curve.yours, curve.curve.reference, height=curve_height,
+                                   title=f"{curve.curve.name}: yours (solid) and the reference's (dotted)"))
     if verdict.error is not None and verdict.status in SHOWS_ERROR:
         line = verdict.error.line
         parts.append(error_panel(verdict.error, f"error (line {line} is marked)" if marked_line and line else "error"))

@@ -6,13 +6,18 @@ still there to show. Each stream keeps the first `cap` bytes of a run and counts
 
 from __future__ import annotations
 
+import codecs
 import fcntl
 import os
 import selectors
 import threading
+import time
 from dataclasses import dataclass
+from typing import Callable
 
 PIPE_SIZE = 1024 * 1024
+FLUSH_INTERVAL = 0.05  # seconds: output reaches a listener in chunks at most this often
+STREAM_NAMES = ("stdout", "stderr")
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 
@@ -39,6 +44,14 @@ class _Stream:
         self.confirmed = (0, 0)  # (kept, dropped) at the last marker seen: the run's output so far
         self.seen_marker = False
         self.tail = b""
+        self.streamed = 0  # bytes of `kept` already handed to a listener
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+    def unstreamed(self) -> str:
+        """Text kept since the last call (for a listener watching the run as it prints)."""
+        new = bytes(self.kept[self.streamed:])
+        self.streamed = len(self.kept)
+        return self.decoder.decode(new)
 
     def begin(self, marker: bytes) -> None:
         """A new run: whatever came before is not its output."""
@@ -107,6 +120,9 @@ class OutputCapture:
             self.streams[read_fd] = _Stream(cap)
         self.condition = threading.Condition()
         self._read_lock = threading.Lock()  # one reader at a time, so chunks stay in order
+        self.listener: Callable[[str, str], None] | None = None  # (stream name, text) as the run prints
+        self._last_flush = 0.0
+        self._flush_lock = threading.Lock()
         self.closed = False
         self.eof: set[int] = set()
         self.thread = threading.Thread(target=self._drain, name="ptref-capture", daemon=True)
@@ -124,11 +140,14 @@ class OutputCapture:
             selector.register(fd, selectors.EVENT_READ)
         try:
             while not self.closed and len(self.eof) < len(self.read_fds):
-                for key, _ in selector.select(timeout=0.5):
+                # While a listener waits for text, look again soon: what came in is handed on
+                # within FLUSH_INTERVAL, and in chunks no more often than that.
+                for key, _ in selector.select(timeout=FLUSH_INTERVAL if self.listener else 0.5):
                     if key.fd in self.eof:
                         selector.unregister(key.fd)
                         continue
                     self._read(key.fd, selector)
+                self._flush()
         finally:
             selector.close()
             with self.condition:
@@ -159,20 +178,45 @@ class OutputCapture:
                     self.streams[fd].feed(chunk)
                 self.condition.notify_all()
 
-    def begin_run(self, marker: bytes) -> None:
+    def begin_run(self, marker: bytes, listener: Callable[[str, str], None] | None = None) -> None:
         """Call before sending a request: what is in the pipes now (start-up noise, anything a
-        previous run left behind) is read and dropped, and the new run ends at `marker`."""
+        previous run left behind) is read and dropped, and the new run ends at `marker`. The
+        listener, if any, hears the run's output as it arrives (from the capture's thread)."""
         for fd in list(self.read_fds):
             self._read(fd, None)
         with self.condition:
             for stream in self.streams.values():
                 stream.begin(marker)
+            self.listener = listener
+
+    def _flush(self, force: bool = False) -> None:
+        listener = self.listener
+        if listener is None:
+            return
+        with self._flush_lock:  # text is handed on in the order it was printed
+            now = time.monotonic()
+            if not force and now - self._last_flush < FLUSH_INTERVAL:
+                return
+            self._last_flush = now
+            with self.condition:
+                texts = [(name, self.streams[fd].unstreamed()) for name, fd in zip(STREAM_NAMES, self.read_fds)]
+            for name, text in texts:
+                if text:
+                    try:
+                        listener(name, text)
+                    except Exception:
+                        pass  # a listener's failure must not stop the capture
+
+    def _end_listening(self) -> None:
+        self._flush(force=True)  # a listener has everything before the verdict arrives
+        self.listener = None
 
     def finish_run(self, timeout: float) -> tuple[Captured, Captured]:
         """The output of the run that just replied. Its end markers went into the pipes before
         the reply was sent, so they are there now: read what the pipes hold, then cut."""
         for fd in list(self.read_fds):
             self._read(fd, None)
+        self._end_listening()
         with self.condition:
             self.condition.wait_for(lambda: all(self.streams[fd].seen_marker or fd in self.eof
                                                 for fd in self.read_fds), timeout=timeout)
@@ -188,11 +232,13 @@ class OutputCapture:
         process down (tens of milliseconds for a worker holding torch)."""
         for fd in list(self.read_fds):
             self._read(fd, None)
+        self._end_listening()
         with self.condition:
             return tuple(self._pop(fd) for fd in self.read_fds)  # type: ignore[return-value]
 
     def remaining(self, timeout: float) -> tuple[Captured, Captured]:
         """What a run printed before its worker died or was killed."""
+        self.listener = None
         with self.condition:
             self.condition.wait_for(lambda: len(self.eof) == len(self.read_fds), timeout=timeout)
             return tuple(self._pop(fd) for fd in self.read_fds)  # type: ignore[return-value]

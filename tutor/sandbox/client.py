@@ -13,14 +13,24 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Callable
 
 from tutor.options import DEFAULT_MEMORY_LIMIT
-from tutor.paths import package_root
 from tutor.sandbox import arena, reap
 from tutor.sandbox.capture import Captured, OutputCapture, enlarge_pipe
 from tutor.sandbox.protocol import ChannelClosed, IncompleteFrame, ProtocolError, end_marker, read_frame, write_frame
-from tutor.sandbox.runspec import Outcome
+from tutor.sandbox.runspec import EVENT_OP, Outcome, OutputEvent, RunEvent, event_from_wire
 from tutor.sandbox.scratch import ScratchFolder
+from tutor.sandbox.template import TEMPLATES, ForkedProcess, TemplateError, template_environment
+
+EventListener = Callable[[RunEvent], None]
+
+
+def _output_listener(on_event: EventListener | None) -> Callable[[str, str], None] | None:
+    if on_event is None:
+        return None
+    return lambda stream, text: on_event(OutputEvent(stream, text))
+
 
 # PR_SET_PDEATHSIG fires when the *thread* that forked the worker ends, so every worker is
 # started from this one long-lived thread rather than from whichever thread asked.
@@ -81,6 +91,9 @@ class WorkerProcess:
         self.scratch = self._scratch.path
         self.capture = OutputCapture(spec.output_cap)
         self.hello: dict | None = None
+        self.created_at = time.monotonic()  # for the start-up timeline (bench, doctor)
+        self.spawned_at: float | None = None  # forked (or its interpreter started)
+        self.ready_at: float | None = None
         self.dead = False
         self.killed_at: float | None = None
         self.arena: arena.Arena | None = None  # set when the worker is spawned
@@ -92,7 +105,7 @@ class WorkerProcess:
         self._future: Future = _spawner.submit(self._spawn)
 
     # -- start-up -------------------------------------------------------------------------------
-    def _spawn(self) -> subprocess.Popen:
+    def _spawn(self) -> subprocess.Popen | ForkedProcess:
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         for fd in (to_worker_w, from_worker_w):
@@ -108,29 +121,51 @@ class WorkerProcess:
             "sandbox": {"processes": self.spec.allow_processes},
         }
         try:
-            process = subprocess.Popen(
-                [self.spec.python, "-m", "tutor.sandbox.worker", "--config", json.dumps(config)],
-                stdin=subprocess.DEVNULL, stdout=self.capture.write_fds[0], stderr=self.capture.write_fds[1],
-                pass_fds=tuple(fd for fd in (to_worker_r, from_worker_w, arena_fd) if fd is not None),
-                start_new_session=True, cwd=self.scratch,
-                env=self._environment(),
-            )
+            process = self._fork_from_template(config) or self._start_interpreter(config)
         finally:
             os.close(to_worker_r)
             os.close(from_worker_w)
         self.capture.start()
         self.ctl_out = to_worker_w
         self.ctl_in = from_worker_r
+        self.spawned_at = time.monotonic()
         return process
 
+    def _fork_from_template(self, config: dict) -> ForkedProcess | None:
+        """A worker forked from the interpreter's template (milliseconds, memory shared), or None
+        where there is no template (then a fresh interpreter starts)."""
+        if self.spec.extra_env:  # an environment of its own needs an interpreter of its own
+            return None
+        template = TEMPLATES.get(self.spec.python, self.spec.threads)
+        if template is None:
+            return None
+        fds = {"ctl_in": config["ctl_in"], "ctl_out": config["ctl_out"],
+               "stdout": self.capture.write_fds[0], "stderr": self.capture.write_fds[1]}
+        if config["arena_fd"] is not None:
+            fds["arena_fd"] = config["arena_fd"]
+        env = {key: value for key, value in self._worker_variables().items()}
+        try:
+            return template.fork(dict(config, env=env, forked=True), fds)
+        except TemplateError:
+            return None
+
+    def _start_interpreter(self, config: dict) -> subprocess.Popen:
+        return subprocess.Popen(
+            [self.spec.python, "-m", "tutor.sandbox.worker", "--config", json.dumps(config)],
+            stdin=subprocess.DEVNULL, stdout=self.capture.write_fds[0], stderr=self.capture.write_fds[1],
+            pass_fds=tuple(fd for fd in (config["ctl_in"], config["ctl_out"], config["arena_fd"]) if fd is not None),
+            start_new_session=True, cwd=self.scratch, env=self._environment(),
+        )
+
     def _environment(self) -> dict[str, str]:
-        env = dict(os.environ)
-        root = str(package_root())
-        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        env["TMPDIR"] = self.scratch  # the one folder the sandbox lets code write to
-        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-            env[name] = str(self.spec.threads)
+        env = template_environment(self.spec.threads)
+        env.update(self._worker_variables())
+        env.update(dict(self.spec.extra_env))
+        return env
+
+    def _worker_variables(self) -> dict[str, str]:
+        """What this worker's environment has beyond its template's."""
+        env = {"TMPDIR": self.scratch}  # the one folder the sandbox lets code write to
         if self.spec.device.startswith("cuda"):
             index = self.spec.device.partition(":")[2] or "0"
             visible = os.environ.get("CUDA_VISIBLE_DEVICES")
@@ -140,12 +175,11 @@ class WorkerProcess:
             env["CUDA_VISIBLE_DEVICES"] = index
             # The sandbox lets a worker write only in its scratch folder: torch's JIT kernel cache
             # (~/.cache/torch/kernels) would fail with a warning in the learner's output.
-            env.setdefault("USE_PYTORCH_KERNEL_CACHE", "0")
-        env.update(dict(self.spec.extra_env))
+            env["USE_PYTORCH_KERNEL_CACHE"] = os.environ.get("USE_PYTORCH_KERNEL_CACHE", "0")
         return env
 
     @property
-    def process(self) -> subprocess.Popen:
+    def process(self) -> subprocess.Popen | ForkedProcess:
         return self._future.result()
 
     def alive(self) -> bool:
@@ -183,12 +217,15 @@ class WorkerProcess:
             raise WorkerStartError(f"the {self.spec.device} worker could not start with {self.spec.python}: "
                                    f"{reason}", available, interrupted)
         self.hello = hello
+        self.ready_at = time.monotonic()
         return hello
 
     # -- requests -------------------------------------------------------------------------------
     def request(self, header: dict, buffers: list | tuple = (), timeout: float | None = None,
-                cancel: threading.Event | None = None) -> Exchange:
+                cancel: threading.Event | None = None, on_event: EventListener | None = None) -> Exchange:
         """Send one request and wait for its reply, the timeout, a cancel, or the worker's death.
+        `on_event` hears what the run says while it runs: its output as it arrives, progress and
+        curve points (from the tutor's own threads: a listener must only hand them on).
 
         Whatever the worker sends is read as hostile (learner code runs in it and can write to
         the control pipe): every wait has a deadline, a reply must answer this request's id, and
@@ -199,21 +236,24 @@ class WorkerProcess:
             started = time.perf_counter()
             token = secrets.token_hex(8)  # names this request's reply and ends its output
             self._discard_stale_replies()
-            self.capture.begin_run(end_marker(token))
+            self.capture.begin_run(end_marker(token), _output_listener(on_event))
             try:
                 write_frame(self.ctl_out, dict(header, id=token, end=token), buffers)
             except (BrokenPipeError, OSError):
                 return self._died(started)
             deadline = None if timeout is None else time.monotonic() + timeout
-            waited = self._wait(deadline, cancel)
-            if waited == "readable":
-                stop = cancel.is_set if cancel is not None else None
+            stop = cancel.is_set if cancel is not None else None
+            while (waited := self._wait(deadline, cancel)) == "readable":
                 try:
                     reply, reply_buffers = self._read_reply(token, deadline, stop)
                 except ChannelClosed:
                     return self._died(started)
                 except ProtocolError as exc:
                     return self._unreadable(started, exc)
+                if reply.get("op") == EVENT_OP:  # progress or curve points: the run goes on
+                    if not self._deliver(reply, on_event):
+                        return self._unreadable(started, ProtocolError("the worker sent a malformed event"))
+                    continue
                 stdout, stderr = self.capture.finish_run(timeout=2.0)
                 return Exchange(None, reply, reply_buffers, stdout, stderr,
                                 elapsed_ms=(time.perf_counter() - started) * 1000)
@@ -223,19 +263,35 @@ class WorkerProcess:
             ended = Outcome.STOPPED if waited == "stopped" else Outcome.TIMEOUT
             self.interrupt()
             grace = time.monotonic() + self.GRACE_AFTER_INTERRUPT
-            if self._wait(grace, None) == "readable":
+            while self._wait(grace, None) == "readable":
                 try:
                     reply, reply_buffers = self._read_reply(token, grace, None)
-                    stdout, stderr = self.capture.finish_run(timeout=1.0)
-                    # A reply that is not the interrupted one: it finished just in time.
-                    finished = reply.get("outcome") != Outcome.STOPPED.value
-                    return Exchange(None if finished else ended, reply, reply_buffers, stdout, stderr,
-                                    elapsed_ms=(time.perf_counter() - started) * 1000)
                 except ProtocolError:
-                    pass
+                    break
+                if reply.get("op") == EVENT_OP:
+                    continue  # the run is over for the learner: late progress is not shown
+                stdout, stderr = self.capture.finish_run(timeout=1.0)
+                # A reply that is not the interrupted one: it finished just in time.
+                finished = reply.get("outcome") != Outcome.STOPPED.value
+                return Exchange(None if finished else ended, reply, reply_buffers, stdout, stderr,
+                                elapsed_ms=(time.perf_counter() - started) * 1000)
             stdout, stderr = self._kill_and_collect()
             return Exchange(ended, None, [], stdout, stderr, "killed after it did not stop",
                             (time.perf_counter() - started) * 1000)
+
+    @staticmethod
+    def _deliver(frame: dict, on_event: EventListener | None) -> bool:
+        """Pass an event on (validated first); False when it is malformed."""
+        try:
+            event = event_from_wire(frame)
+        except ProtocolError:
+            return False
+        if on_event is not None:
+            try:
+                on_event(event)
+            except Exception:
+                pass  # a listener's failure must not break a run
+        return True
 
     def _read_reply(self, token: str, deadline: float | None, stop) -> tuple[dict, list]:
         # A reply whose bytes are on their way when the run's time is up still gets a moment.
@@ -353,6 +409,8 @@ class WorkerProcess:
             os.close(self.arena.fd)
         self._scratch.remove()
         reap.forget(self._exit_hook)
+        if isinstance(self.process, ForkedProcess):
+            self.process.release()  # its pid may now go to another process
 
     def _close_at_exit(self) -> None:
         """The tutor is exiting: kill now, and give the reaper a moment to remove the scratch folder."""

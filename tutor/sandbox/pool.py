@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from tutor.sandbox.client import Exchange, WorkerProcess, WorkerSpec, WorkerStartError
+from tutor.sandbox.client import EventListener, Exchange, WorkerProcess, WorkerSpec, WorkerStartError
 
 StateListener = Callable[[str], None]
 
@@ -46,7 +46,14 @@ class WorkerPool:
                     spare = None
                 self._active = spare or WorkerProcess(self.spec)
                 self._set_state("starting")
-            if self.spare and self._spare is None:
+            # The path to the first verdict goes first: the spare starts once the active worker
+            # is ready (see ready()), not beside it, where both would share the cores.
+            if self._active.hello is not None:
+                self._start_spare()
+
+    def _start_spare(self) -> None:
+        with self._lock:
+            if self.spare and self._spare is None and self._active is not None:
                 self._spare = WorkerProcess(self.spec)
 
     def _take_spare(self) -> WorkerProcess | None:
@@ -70,6 +77,7 @@ class WorkerPool:
             hello = worker.wait_ready(timeout)
         if self.state in ("starting", "restarting"):
             self._set_state("ready")
+        self._start_spare()
         return hello
 
     def wait_spare(self, timeout: float = 180.0) -> None:
@@ -80,7 +88,7 @@ class WorkerPool:
             spare.wait_ready(timeout)
 
     def request(self, header: dict, buffers: list | tuple = (), timeout: float | None = None,
-                cancel: threading.Event | None = None) -> Exchange:
+                cancel: threading.Event | None = None, on_event: EventListener | None = None) -> Exchange:
         with self._run_lock:
             self.ready()
             with self._lock:
@@ -91,7 +99,7 @@ class WorkerPool:
                 with self._lock:
                     worker = self._active
             self._set_state("running")
-            exchange = worker.request(header, buffers, timeout=timeout, cancel=cancel)
+            exchange = worker.request(header, buffers, timeout=timeout, cancel=cancel, on_event=on_event)
             if worker.dead or (exchange.reply or {}).get("recycle"):
                 self.recycle(worker)
             else:

@@ -73,15 +73,15 @@ class _Deadline:
     def wait_readable(self, fd: int, got: int, size: int) -> None:
         if self.deadline is None and self.stop is None:
             return  # block in read(): the worker's side, waiting for its next request
+        wait = 0.0  # bytes already there are read whatever the stop says: only a stall is cut short
         while True:
-            wait = POLL_SECONDS
-            if self.deadline is not None:
-                wait = min(wait, self.deadline - time.monotonic())
-            if wait <= 0 or (self.stop is not None and self.stop()):
-                raise IncompleteFrame(f"the worker sent an incomplete reply ({got} of {size} bytes, then nothing)")
             ready, _, _ = select.select([fd], [], [], wait)
             if ready:
                 return
+            left = None if self.deadline is None else self.deadline - time.monotonic()
+            if (left is not None and left <= 0) or (self.stop is not None and self.stop()):
+                raise IncompleteFrame(f"the worker sent an incomplete reply ({got} of {size} bytes, then nothing)")
+            wait = POLL_SECONDS if left is None else min(POLL_SECONDS, left)
 
 
 def read_frame(fd: int, arena=None, *, deadline: float | None = None, stop: Callable[[], bool] | None = None,

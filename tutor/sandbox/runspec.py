@@ -79,13 +79,14 @@ class RunRequest:
     lesson_dir: str | None = None  # the pack's folder, seen by the code as `lesson_dir`
     probes: tuple[Probe, ...] = ()
     variants: int = 1
+    watch: tuple[str, ...] = ()  # lists whose new points are sent while the code runs (curves)
 
     OP = "run"
 
     def to_wire(self) -> dict:
         return {"op": self.OP, "code": self.code, "setup": self.setup, "seed": self.seed,
                 "lesson_dir": self.lesson_dir, "probes": [probe.to_wire() for probe in self.probes],
-                "variants": self.variants}
+                "variants": self.variants, "watch": list(self.watch)}
 
     @classmethod
     def from_wire(cls, data: object) -> "RunRequest":
@@ -98,7 +99,8 @@ class RunRequest:
             raise ProtocolError(f"a run has 1 to {MAX_VARIANTS} variants, not {variants}")
         return cls(code=_text(data, "code", default=""), setup=_text(data, "setup", default=""),
                    seed=_integer(data, "seed", default=0), lesson_dir=_optional_text(data, "lesson_dir"),
-                   probes=tuple(Probe.from_wire(probe) for probe in probes), variants=variants)
+                   probes=tuple(Probe.from_wire(probe) for probe in probes), variants=variants,
+                   watch=tuple(_texts(data, "watch", default=[])))
 
 
 @dataclass(frozen=True)
@@ -284,6 +286,78 @@ class RunReply:
                    recycle=tuple(_texts(data, "recycle", default=[])))
 
 
+# -- events: what a run says while it runs ----------------------------------------------------------
+
+EVENT_OP = "event"
+MAX_EVENT_POINTS = 100_000
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """A loop's progress (tqdm, or the `progress` helper): `n` of `total` after `elapsed_s`."""
+
+    label: str
+    n: float
+    total: float | None
+    elapsed_s: float
+    rate: float | None  # per second
+    done: bool = False
+
+    def to_wire(self) -> dict:
+        return {"op": EVENT_OP, "kind": "progress", "label": self.label, "n": self.n, "total": self.total,
+                "elapsed_s": self.elapsed_s, "rate": self.rate, "done": self.done}
+
+
+@dataclass(frozen=True)
+class CurveEvent:
+    """New points of a watched list: `values` are its items from index `start` on."""
+
+    name: str
+    start: int
+    values: tuple[float, ...]
+
+    def to_wire(self) -> dict:
+        return {"op": EVENT_OP, "kind": "curve", "name": self.name, "start": self.start,
+                "values": [value if value == value else None for value in self.values]}  # NaN: JSON null
+
+
+@dataclass(frozen=True)
+class OutputEvent:
+    """Text the run printed, as it arrives (the tutor reads it from the output pipes itself)."""
+
+    stream: str  # "stdout" | "stderr"
+    text: str
+
+
+RunEvent = ProgressEvent | CurveEvent | OutputEvent
+
+
+def event_from_wire(data: object) -> ProgressEvent | CurveEvent:
+    data = _mapping(data, "event")
+    kind = data.get("kind")
+    if kind == "progress":
+        return ProgressEvent(label=_text(data, "label", default="")[:200], n=_real(data, "n"),
+                             total=_optional_real(data, "total"), elapsed_s=_real(data, "elapsed_s"),
+                             rate=_optional_real(data, "rate"), done=_flag(data, "done"))
+    if kind == "curve":
+        values = data.get("values")
+        if not isinstance(values, list) or len(values) > MAX_EVENT_POINTS:
+            raise ProtocolError("a curve event's values must be a list")
+        points = []
+        for value in values:
+            if value is None:
+                points.append(float("nan"))
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                points.append(float(value))
+            else:
+                raise ProtocolError("a curve's points must be numbers")
+        start = _integer(data, "start")
+        if start < 0:
+            raise ProtocolError("a curve event starts at a negative index")
+        return CurveEvent(name=_text(data, "name")[:200], start=start, values=tuple(points))
+    raise ProtocolError(f"unknown event kind {str(kind)[:40]!r}")
+
+
 # -- validation: one clear ProtocolError for any malformed field ------------------------------------
 
 def _mapping(data: object, what: str) -> dict:
@@ -331,6 +405,17 @@ def _integer(data: dict, key: str, default: object = _REQUIRED) -> int:
     return value
 
 
+def _real(data: dict, key: str) -> float:
+    value = data.get(key)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+        raise ProtocolError(f"field {key!r} must be a number")
+    return float(value)
+
+
+def _optional_real(data: dict, key: str) -> float | None:
+    return None if data.get(key) is None else _real(data, key)
+
+
 def _flag(data: dict, key: str) -> bool:
     value = data.get(key, False)
     if not isinstance(value, bool):
@@ -338,5 +423,5 @@ def _flag(data: dict, key: str) -> bool:
     return value
 
 
-__all__ = ["CallCase", "ErrorReport", "LoadRequest", "Outcome", "Probe", "ProbeResult", "RunReply",
-           "RunRequest", "VariantRun"]
+__all__ = ["CallCase", "CurveEvent", "ErrorReport", "LoadRequest", "Outcome", "OutputEvent", "Probe",
+           "ProbeResult", "ProgressEvent", "RunEvent", "RunReply", "RunRequest", "VariantRun", "event_from_wire"]

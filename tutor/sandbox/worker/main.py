@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,16 +21,33 @@ from tutor.sandbox.arena import Arena
 from tutor.sandbox.protocol import ChannelClosed, ProtocolError, end_marker, read_frame, write_frame
 from tutor.sandbox.runspec import LoadRequest, Probe, RunRequest
 from tutor.sandbox.worker import oslimits, protect
+from tutor.sandbox.worker.events import Events, install_tqdm
 
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--probe"]:
         print(json.dumps(probe()))
         return 0
+    if argv[:1] == ["--template"]:
+        from tutor.sandbox.worker.template import serve_template
+
+        return serve_template(int(argv[1]))
     config = json.loads(argv[argv.index("--config") + 1])
     oslimits.die_with_parent()
     if os.getppid() != config["parent_pid"]:
         return 1  # the tutor went away before we could ask to die with it
+    return _serve(config)
+
+
+def run_forked(config: dict, kind: str) -> int:
+    """A child of the template (tutor/sandbox/worker/template.py): a worker, or a device probe."""
+    if kind == "probe":
+        os.write(1, (json.dumps(probe()) + "\n").encode())
+        return 0
+    return _serve(config)
+
+
+def _serve(config: dict) -> int:
     oslimits.adopt_orphans()
     faulthandler.enable()  # a segfault then prints the learner's line to the captured stderr
     for stream in (sys.stdout, sys.stderr):
@@ -46,6 +64,8 @@ class Worker:
         self.saved_stdout = os.dup(1)
         self.saved_stderr = os.dup(2)
         self.runner = None
+        self._write_lock = threading.Lock()  # replies from the main thread, events from others
+        self.events = Events(self._send_event)
         arena_fd = config.get("arena_fd")
         self.arena = Arena(arena_fd) if arena_fd is not None else None
 
@@ -70,7 +90,11 @@ class Worker:
                 return 0
             try:
                 if op == RunRequest.OP:
-                    result, out_buffers = self.runner.run(RunRequest.from_wire(request))
+                    self.events.begin(request.get("id"))
+                    try:
+                        result, out_buffers = self.runner.run(RunRequest.from_wire(request))
+                    finally:
+                        self.events.end()
                     reply = result.to_wire()
                 elif op == LoadRequest.OP:
                     reply, out_buffers = self._load(LoadRequest.from_wire(request))
@@ -84,9 +108,11 @@ class Worker:
             self._reply(reply, out_buffers, request.get("end"))
 
     def _start_up(self) -> dict:
+        marks = {"start": time.perf_counter()}  # the start-up's timeline, in the hello
         import numpy
         import torch
 
+        marks["torch imported"] = time.perf_counter()
         from tutor.sandbox.worker.refusals import Refusals
         from tutor.sandbox.worker.runner import Runner
         from tutor.sandbox.worker.state import GlobalState
@@ -99,16 +125,19 @@ class Worker:
             pass
         fraction = self.config.get("gpu_memory_fraction")
         device = _open_device(torch, self.config["device"], fraction)
+        marks["device open"] = time.perf_counter()
         # Warm the paths a first run takes, so its latency is the learner's, not ours.
         (torch.ones(4, 4, device=device, requires_grad=True) @ torch.ones(4, 4, device=device)).sum().backward()
         state = GlobalState(threads, device, fraction if device.type == "cuda" else None)
         scratch = Path(self.config["scratch"])
         os.chdir(scratch)
-        self.runner = Runner(state, device, scratch)
-        # A first run pays for torch's lazy imports (manual_seed pulls in torch._dynamo) here,
-        # not in the learner's first run; the snapshot after it is what later runs are held to.
+        install_tqdm(self.events)  # before the snapshot: the patched tqdm is the worker's own
+        self.runner = Runner(state, device, scratch, self.events)
+        # A first run pays for torch's lazy paths here, not the learner's first run; the snapshot
+        # after it is what later runs are held to.
         self.runner.run(_WARM_UP)
         state.take_snapshot()
+        marks["warm"] = time.perf_counter()
         memory_limit = int(self.config.get("memory_limit", 0)) if device.type == "cpu" else 0
         limits = oslimits.apply_limits(memory_limit, int(self.config.get("file_size_limit", 0)),
                                        int(self.config.get("open_files", 0)))
@@ -121,12 +150,15 @@ class Worker:
         protect_started = time.perf_counter()
         protections = protect.install(policy, scratch, device.type)
         protect_ms = (time.perf_counter() - protect_started) * 1000
+        marks["sandbox installed"] = time.perf_counter()
+        timeline = {name: round((at - marks["start"]) * 1000, 1) for name, at in marks.items() if name != "start"}
         self.runner.refusals = Refusals(protections, scratch)
         return {
             "op": "hello", "ok": True, "pid": os.getpid(), "device": str(device),
             "python": platform.python_version(), "executable": sys.executable,
             "torch": torch.__version__, "numpy": numpy.__version__, "threads": threads, "limits": limits,
             "protections": protections, "policy": {"processes": policy.processes}, "protect_ms": protect_ms,
+            "timeline_ms": timeline, "forked": bool(self.config.get("forked")),
         }
 
     def _load(self, request: LoadRequest) -> tuple[dict, list]:
@@ -152,7 +184,12 @@ class Worker:
             marker = end_marker(end)
             for fd in (1, 2):
                 os.write(fd, marker)
-        write_frame(self.ctl_out, reply, buffers, self.arena)
+        with self._write_lock:
+            write_frame(self.ctl_out, reply, buffers, self.arena)
+
+    def _send_event(self, frame: dict) -> None:
+        with self._write_lock:
+            write_frame(self.ctl_out, frame)
 
     def _restore_streams(self) -> None:
         for stream in (sys.__stdout__, sys.__stderr__):
@@ -214,6 +251,27 @@ def _open_device(torch, name: str, memory_fraction: float | None):
     raise DeviceUnavailable(f"unknown device {name!r}", _available(torch))
 
 
+def _gpu_users() -> dict[str, list[dict]]:
+    """Processes holding memory on each GPU, by the GPU's UUID, from nvidia-smi (empty without it)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("nvidia-smi") is None:
+        return {}
+    try:
+        completed = subprocess.run(["nvidia-smi", "--query-compute-apps=gpu_uuid,pid,used_memory",
+                                    "--format=csv,noheader,nounits"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    users: dict[str, list[dict]] = {}
+    for line in completed.stdout.splitlines():
+        parts = [part.strip() for part in line.split(",")]
+        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+            uuid = parts[0].removeprefix("GPU-")
+            users.setdefault(uuid, []).append({"pid": int(parts[1]), "mb": int(parts[2])})
+    return users
+
+
 def probe() -> dict:
     """What this interpreter offers: versions and devices with names and memory (for doctor/picker)."""
     info: dict = {"python": platform.python_version(), "executable": sys.executable, "devices": []}
@@ -227,10 +285,12 @@ def probe() -> dict:
                             "memory": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")})
     if torch.cuda.is_available():
         info["cudnn"] = torch.backends.cudnn.version()
+        users = _gpu_users()
         for index in range(torch.cuda.device_count()):
             props = torch.cuda.get_device_properties(index)
             info["devices"].append({"name": f"cuda:{index}", "label": props.name, "memory": props.total_memory,
-                                    "capability": f"{props.major}.{props.minor}"})
+                                    "capability": f"{props.major}.{props.minor}",
+                                    "used_by": users.get(str(getattr(props, "uuid", "")), [])})
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         info["devices"].append({"name": "mps", "label": "Apple Metal (MPS)", "memory": None})
     return info

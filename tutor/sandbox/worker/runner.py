@@ -18,6 +18,7 @@ from tutor.sandbox.protocol import SCRATCH_PREFIX
 from tutor.sandbox.runspec import Outcome, RunReply, RunRequest, VariantRun
 from tutor.sandbox.worker import oslimits
 from tutor.sandbox.worker.encode import Encoder
+from tutor.sandbox.worker.events import Events, progress_helper
 from tutor.sandbox.worker.errors import (LEARNER_FILE, SETUP_FILE, describe_error, is_cuda_error,
                                          is_gpu_memory_error, is_memory_error)
 from tutor.sandbox.worker.probing import Probing, args_builtins, describe_inputs
@@ -75,8 +76,10 @@ class Interrupts:
 
 
 class Runner:
-    def __init__(self, state: GlobalState, device: torch.device, scratch: Path) -> None:
+    def __init__(self, state: GlobalState, device: torch.device, scratch: Path, events: Events | None = None) -> None:
         self.state = state
+        self.events = events or Events(lambda frame: None)
+        self.progress = progress_helper(self.events)
         self.device = device
         self.scratch = scratch
         self.interrupts = Interrupts()
@@ -98,9 +101,10 @@ class Runner:
             with self.interrupts.learner_code():
                 for variant in range(request.variants):
                     if variant == 1:
-                        # The learner reads what the example (variant 0) printed; the other
-                        # variants' prints would only repeat it with other numbers.
+                        # The learner reads what the example (variant 0) printed and watches its
+                        # progress; the other variants would only repeat it with other numbers.
                         self._silence_output()
+                        self.events.begin(None)
                     run, printed = self._run_variant(request, variant, encoder)
                     runs.append(run)
                     if variant == 0:
@@ -129,7 +133,8 @@ class Runner:
         self._inputs: tuple[str, ...] = ()
         seed = request.seed + variant
         self.state.reset(seed)
-        namespace = {"__name__": "__main__", "__builtins__": builtins, "device": self.device, "variant": variant}
+        namespace = {"__name__": "__main__", "__builtins__": builtins, "device": self.device, "variant": variant,
+                     "progress": self.progress}
         if request.lesson_dir:
             namespace["lesson_dir"] = Path(request.lesson_dir)  # the pack's own data files
         given = set(namespace)
@@ -139,9 +144,14 @@ class Runner:
         inputs = self._inputs = describe_inputs(namespace, given) if variant else ()
         del namespace["variant"]  # the setup's to choose inputs by; the learner's code never needs it
         args_namespace = {**args_builtins(), **namespace}
-        with _phase("code"):
-            exec(compile(request.code, LEARNER_FILE, "exec", dont_inherit=True), namespace)
-            self._synchronize()
+        if variant == 0:
+            self.events.watch(request.watch, namespace)  # curves grow on screen as the code appends
+        try:
+            with _phase("code"):
+                exec(compile(request.code, LEARNER_FILE, "exec", dont_inherit=True), namespace)
+                self._synchronize()
+        finally:
+            self.events.stop_watching()
         # What the learner's functions print while the checks call them is not what their code
         # printed: keep it apart, so `output` checks and the stdout pane see only the latter.
         with _phase("checks"), redirect_stdout(io.StringIO()) as printed:
@@ -174,6 +184,10 @@ class Runner:
         killed = oslimits.kill_descendants()
         if killed:
             reasons.append(f"{killed} child process(es) left running")
+        if self.device.type == "cuda":
+            # Give the run's cached blocks back: an idle learner then holds only the CUDA context,
+            # and the others on a shared GPU can use the rest.
+            torch.cuda.empty_cache()
         return reasons
 
     def _clean_scratch(self) -> None:

@@ -68,7 +68,9 @@ class GlobalState:
             torch.set_default_device(None)
         torch.set_grad_enabled(True)
         torch.autograd.set_detect_anomaly(False)
-        torch.use_deterministic_algorithms(False)
+        if torch.are_deterministic_algorithms_enabled() or torch.is_deterministic_algorithms_warn_only_enabled():
+            # Only when a run turned it on: the call imports torch._dynamo (80 MB in every worker).
+            torch.use_deterministic_algorithms(False)
         torch.set_printoptions(profile="default", sci_mode=None)
         torch.set_num_threads(self.threads)
         torch.set_float32_matmul_precision("highest")
