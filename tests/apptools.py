@@ -80,22 +80,13 @@ async def run_check(pilot, key: str = "f5"):
 
 
 def results_text(app) -> str:
-    """The results pane as plain text, as rendered at its current width."""
-    from rich.console import Console
-
-    results = app.main_screen.results
-    body = results.query_one("#results-body")
-    console = Console(width=max(results.content_size.width, 40), record=True, file=_Null())
-    console.print(body.content)
-    return console.export_text()
+    """The results pane as plain text, as drawn at its current width."""
+    return app.main_screen.results.text + "\n"
 
 
-class _Null:
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass
+def flat(text: str) -> str:
+    """Text with its wrapping undone (one space between words), for phrases the pane may break."""
+    return " ".join(text.split())
 
 
 async def type_text(pilot, text: str) -> None:

@@ -65,3 +65,25 @@ def test_device_picker(snap_compare):
         await settle(pilot)
 
     assert snap_compare(make_app(show_timings=False), terminal_size=(80, 24), run_before=open_picker)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
+def test_hint_in_the_results(snap_compare, size):
+    """F2: the hint at the top of the results pane, whole, nothing over it; under the prompt too."""
+    async def ask_for_a_hint(pilot):
+        await wait_ready(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+
+    assert snap_compare(make_app("shapes/square", show_timings=False), terminal_size=size,
+                        run_before=ask_for_a_hint)
+
+
+def test_focus_on_the_results(snap_compare):
+    """Escape leaves the editor for the results: a heavy border and a reversed title mark it."""
+    async def leave_the_editor(pilot):
+        await wait_ready(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+
+    assert snap_compare(make_app(show_timings=False), terminal_size=(80, 24), run_before=leave_the_editor)

@@ -47,7 +47,7 @@ def test_the_loop_with_send_keys(tmux, tutor_home):
     tmux.wait_for("basics/make-range", "cpu ready", "F5 Run")
     tmux.type("torch.arange(1, 7)")
     tmux.keys("F5")
-    failing = tmux.wait_for("✘ Failed", "all 6 elements are")
+    failing = tmux.wait_for("✘ Failed", "all 6 elements are", "yours")
     save_screen(f"failing-run-{size}.txt", failing)
 
     tmux.press_and_wait_for_redraw("F7")  # the editor's own "select all"

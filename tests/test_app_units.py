@@ -145,9 +145,14 @@ def test_app_keys_never_shadow_the_editors_and_escape_destroys_nothing():
     def keys(bindings) -> set[str]:
         return {key.strip() for binding in bindings for key in binding.key.split(",")}
 
-    editor_keys = keys(TextArea.BINDINGS)
+    from tutor.app.widgets.code_editor import CodeEditor
+
+    # Every key the editor binds, its base classes' too (ScrollableContainer's ctrl+pageup/pagedown).
+    editor_keys = keys(TextArea.BINDINGS) | set(CodeEditor.code_editor("")._bindings.key_to_bindings)
     app_keys = keys(MainScreen.BINDINGS) | keys(TutorApp.BINDINGS)
-    assert {"f6", "f7", "ctrl+a", "ctrl+e", "ctrl+k", "ctrl+u", "ctrl+w", "ctrl+z", "ctrl+y"} <= editor_keys
+    assert {"f6", "f7", "ctrl+a", "ctrl+e", "ctrl+k", "ctrl+u", "ctrl+w", "ctrl+z", "ctrl+y",
+            "ctrl+pageup", "ctrl+pagedown"} <= editor_keys
+    assert {"ctrl+up", "ctrl+down", "ctrl+shift+up", "ctrl+shift+down"} <= app_keys  # the scroll keys
     assert not app_keys & editor_keys
     assert "escape" not in app_keys and "ctrl+b" not in app_keys  # SSH lag; tmux's prefix
     for key in app_keys:  # F-keys or ctrl combinations only: what survives SSH and tmux

@@ -31,7 +31,10 @@ def test_bench_runs_end_to_end_and_writes_the_documented_keys(tmp_path):
     assert set(figures["recovery_ms"]) == {"timeout", "crash"}
     assert set(figures["transfer_mb_s"]) == {"4KB", "1MB", "16MB", "64MB"}
     assert all(row["tutor"]["mb_s"] > 0 and row["memcpy"]["mb_s"] > 0 for row in figures["transfer_mb_s"].values())
-    assert "goals" in result.stdout
+    keys = figures["app"]["keys"]
+    assert {"F3 lessons", "ctrl+n next", "ctrl+p palette", "F2 hint", "F5 running"} <= set(keys)
+    assert all(row["n"] == 2 and row["p95"] >= row["p50"] > 0 for row in keys.values()), keys
+    assert "goals" in result.stdout and "app keys" in result.stdout
 
 
 def test_bench_without_the_extra_says_how_to_install_it(tmp_path):

@@ -46,8 +46,26 @@ def test_progress_sums_each_lesson():
     assert rows["basics"]["attempts"] == 2 and rows["basics"]["hints_used"] == 1
     assert rows["basics"]["seconds"] == 125
     assert rows["shapes"]["done"] == 0
-    table = tutor("progress")
+    table = tutor("progress")  # piped: 80 columns
     assert "1/2" in table.stdout and "2 min" in table.stdout
+    assert "attempts" in table.stdout and "…" not in table.stdout
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_progress_headers_and_figures_are_never_cut(width):
+    from rich.console import Console
+
+    from tutor.cli.progress import progress_table
+
+    rows = [{"id": "activations-losses", "title": "Activations and losses: from scores to probabilities",
+             "done": 3, "total": 7, "attempts": 12, "hints_used": 4, "solutions_seen": 1, "seconds": 3900}]
+    console = Console(width=width, color_system=None, file=open(os.devnull, "w"), record=True)
+    console.print(progress_table(rows, width))
+    text = console.export_text()
+    assert "…" not in text
+    for word in ("lesson", "done", "attempts", "hints", "solutions", "time", "3/7", "1 h 05 min",
+                 "activations-losses"):
+        assert word in text, (word, text)
 
 
 def test_reset_asks_first_and_no_means_nothing_changes():
@@ -138,6 +156,10 @@ def test_watch_checks_every_save(tmp_path, mode):
     try:
         watcher.wait_for("Wrote the starter")
         watcher.wait_for("Not attempted")  # the starter, checked once at the start
+        # The new file says what to write: the exercise's prompt as comments above the starter.
+        written = path.read_text()
+        assert written.startswith("# basics/make-range: Count to five\n#\n# Make `r`, the integers 0 to 5")
+        assert written.endswith("r = ...  # TODO\n")
         path.write_text("import torch\nr = torch.arange(1, 7)\n")
         watcher.wait_for("Failed")
         save_like_vim(path, "import torch\nr = torch.arange(6)\n")

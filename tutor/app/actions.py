@@ -3,8 +3,10 @@ shows (the footer, the command palette). The bindings, the footer, the palette a
 key table are all made from it, so a key or a wording is changed here and nowhere else.
 
 Keys: only F-keys and ctrl combinations the editor leaves alone (TextArea owns F6, F7, ctrl+a/e/k/u/
-w/z/y, ctrl+c/x/v/d), never a bare Escape (SSH splits it), so they all work while typing and over SSH;
-ctrl+b is tmux's prefix, so it is not used either.
+w/z/y, ctrl+c/x/v/d, ctrl+left/right and, through ScrollableContainer, ctrl+pageup/pagedown), never a
+bare Escape (SSH splits it), so they all work while typing and over SSH; ctrl+b is tmux's prefix, so
+it is not used either. The scroll keys (ctrl+up/down, ctrl+shift+up/down) let the learner read the
+results and the lesson without leaving the editor.
 
 Order is importance order: the footer shows them in this order, and at 80 columns the last ones are
 cut off (F1 lists them all).
@@ -58,6 +60,15 @@ ACTIONS: tuple[Action, ...] = (
     Action("external_editor", ("ctrl+g",), "$EDITOR",
            "Edit in your $EDITOR (vim, nano, …); the code is checked when you return", footer="wide",
            palette="Open in $EDITOR"),
+    # Not in the footer (no room at 80 columns): each pane says "ctrl+↓ more" on its border when
+    # it has more to show.
+    Action("scroll_results_down", ("ctrl+down",), "Results ↓",
+           "Scroll the results down a page (from the editor too)", footer="never"),
+    Action("scroll_results_up", ("ctrl+up",), "Results ↑", "Scroll the results up a page", footer="never"),
+    Action("scroll_exercise_down", ("ctrl+shift+down",), "Exercise ↓",
+           "Scroll the exercise and lesson text down a page (from the editor too)", footer="never"),
+    Action("scroll_exercise_up", ("ctrl+shift+up",), "Exercise ↑", "Scroll the exercise and lesson text up a page",
+           footer="never"),
     Action("save", ("ctrl+s",), "Save", "Save your code now (it is also saved as you type)", footer="never"),
     Action("quit", ("ctrl+q",), "Quit", "Quit (your code is saved)", footer="wide", scope="app"),
     Action("toggle_theme", (), "Theme", "Switch between the dark and light theme", footer="never",
@@ -66,8 +77,8 @@ ACTIONS: tuple[Action, ...] = (
            "Command palette: go to an exercise by name, choose device, reset, theme", footer="never",
            scope="textual"),
     Action("focus_next", ("tab",), "Next pane",
-           "Move to the next pane (in the editor, Tab indents: press Escape to leave it)", footer="never",
-           scope="textual"),
+           "Move to the next pane: lessons, exercise, editor, results (in the editor, Tab indents: "
+           "Escape leaves it)", footer="never", scope="textual"),
     Action("focus_previous", ("shift+tab",), "Previous pane",
            "Move to the previous pane (in the editor, shift+Tab dedents: press Escape to leave it)", footer="never",
            scope="textual"),
@@ -114,11 +125,14 @@ def is_function_key(key: str) -> bool:
     return key[:1] == "f" and key[1:].isdigit()
 
 
+ARROWS = {"up": "↑", "down": "↓", "left": "←", "right": "→"}
+
+
 def key_label(key: str) -> str:
-    """How the help and the app's own messages write a key: F5, ctrl+n, Tab, shift+Tab."""
+    """How the help and the app's own messages write a key: F5, ctrl+n, Tab, shift+Tab, ctrl+↓."""
     if is_function_key(key):
         return key.upper()
-    return "+".join(part.capitalize() if part == "tab" else part for part in key.split("+"))
+    return "+".join(part.capitalize() if part == "tab" else ARROWS.get(part, part) for part in key.split("+"))
 
 
 def first_key(action_id: str) -> str:

@@ -58,9 +58,10 @@ class Coach:
 
     @dataclass
     class AidShown(Message):
-        """A hint or the solution is now to be shown under the exercise."""
+        """A hint or the solution is now to be shown under the exercise (and a hint in the results)."""
 
         exercise: Exercise
+        hint: int | None = None  # the hint asked for (1-based); None: the solution
 
     @dataclass
     class CodeReturned(Message):
@@ -74,6 +75,7 @@ class Coach:
         self.activity = ActivityClock()
         self.exercise: Exercise | None = None  # whose draft the editor holds
         self.saved_text: str | None = None  # what the store holds for it
+        self.typed = False  # the learner changed the text since it was loaded
         self._draft_timer: Timer | None = None
         self._edit_dir: Path | None = None
 
@@ -89,6 +91,7 @@ class Coach:
         self.exercise = exercise
         # Opening an exercise is not starting it: only a change from this text is saved.
         self.saved_text = code
+        self.typed = False
         self.editor.open_code(code, placeholder_selection(code))
         self.editor.error_line = None
         self.activity.start()
@@ -105,6 +108,7 @@ class Coach:
         if self.exercise is None or self.editor.text == self.saved_text:
             return
         self.editor.error_line = None  # the marked line may have moved; the next run marks again
+        self.typed = True
         self.activity.touch()
         if self._draft_timer is not None:
             self._draft_timer.stop()
@@ -128,6 +132,25 @@ class Coach:
         if was_new:
             self.host.post_message(self.ProgressChanged(exercise))  # not started -> in progress
 
+    def draft_changed_elsewhere(self, draft: str | None) -> None:
+        """Another process (`watch`, another tutor) saved this exercise's code. Shown here when the
+        learner has not typed since it was loaded; otherwise what they typed here is kept."""
+        if self.exercise is None or draft is None or draft == self.saved_text:
+            return
+        if self.typed or self.editor.text != self.saved_text:
+            self.host.notify("This exercise's code was changed in another window; yours here is kept "
+                             "(and saved as you type).", severity="warning", timeout=6)
+            self.saved_text = draft  # warn once per change
+            return
+        row, column = self.editor.cursor_location
+        self.saved_text = draft
+        self.editor.set_code(draft)  # undoable: ctrl+z brings back what was here
+        self.typed = False  # set_code's change event came with saved_text already equal
+        last = max(0, draft.count("\n"))
+        self.editor.move_cursor((min(row, last), column))
+        self.editor.error_line = None
+        self.host.notify("Loaded this exercise's code as another window saved it (ctrl+z undoes).", timeout=4)
+
     def save(self) -> None:
         self.flush_draft()
         self.host.notify("Saved. (Your code is also saved as you type.)", timeout=2)
@@ -140,12 +163,11 @@ class Coach:
         if not exercise.hints:
             self.host.notify("This exercise has no hints.")
             return
-        if self.store.hints_used(exercise.full_id) >= len(exercise.hints):
-            self.host.notify(f"That was the last hint. {first_key('solution')} shows the solution.")
-            return
-        used = self.store.use_hint(exercise.full_id)
-        self.host.post_message(self.AidShown(exercise))
-        self.host.notify(f"Hint {used} of {len(exercise.hints)} is under the exercise.", timeout=3)
+        used = self.store.hints_used(exercise.full_id)
+        if used < len(exercise.hints):
+            used = self.store.use_hint(exercise.full_id)
+        # After the last one, F2 shows it again (not counted), with the way to the solution.
+        self.host.post_message(self.AidShown(exercise, hint=used))
 
     def solution(self) -> None:
         exercise = self.exercise
@@ -240,6 +262,8 @@ def placeholder_selection(code: str) -> Selection:
     without one (a pitfall to repair, a draft), the cursor waits at line 1, column 1."""
     lines = code.splitlines() or [""]
     for row, line in enumerate(lines):
+        if line.lstrip().startswith("#"):
+            continue  # a comment (the prompt `watch` writes above the code) holds no placeholder
         column = line.find("...")
         if column >= 0:
             # "...  # TODO" goes as a whole: a TODO left behind reads as "not attempted".

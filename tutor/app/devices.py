@@ -4,6 +4,7 @@ found, and switching device. The work happens on threads of the host's; they onl
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable
@@ -41,6 +42,8 @@ class DeviceWatch:
         self.session = session
         self.probe = probe
         self.states: dict[str, str] = {}  # device -> the last state its worker pool reported
+        self.started_at: dict[str, float] = {}  # device -> when its worker was asked to start (monotonic)
+        self.ever_ready: set[str] = set()  # devices whose worker has been ready since it was chosen
         self.info: dict | None = None  # the probe's answer, once it came
 
     def state_from_thread(self, device: str, state: str) -> None:
@@ -52,6 +55,7 @@ class DeviceWatch:
 
     def wait_for_worker(self, device: str) -> None:
         """In the background: wait until the device's worker is up, then look for devices."""
+        self.started_at.setdefault(device, time.monotonic())
         self.host.run_worker(partial(self._wait_for_worker, device), thread=True, exclusive=True,
                              group="startup", exit_on_error=False)
 
@@ -65,6 +69,26 @@ class DeviceWatch:
         # small machine), so the device picker opens with its list ready.
         if self.info is None:
             self.host.post_message(self.Probed(self._probe_safely()))
+
+    def note_state(self, device: str, state: str) -> None:
+        self.states[device] = state
+        if state in ("ready", "running"):
+            self.ever_ready.add(device)
+        elif state == "released":  # stopped for being idle: the next run starts it from nothing
+            self.ever_ready.discard(device)
+            self.started_at.pop(device, None)
+
+    def ensure_ready(self, device: str) -> None:
+        """In the background: wait for the device's worker, so its pool reports "ready" (a pool says
+        so only when someone waits for it)."""
+        self.host.run_worker(partial(self._ensure_ready, device), thread=True, group="ensure-ready",
+                             exit_on_error=False)
+
+    def _ensure_ready(self, device: str) -> None:
+        try:
+            self.session.pool(device).ready()
+        except WorkerStartError as exc:
+            self.host.post_message(self.StartFailed(device, str(exc)))
 
     def probe_in_background(self) -> None:
         self.host.run_worker(lambda: self.host.post_message(self.Probed(self._probe_safely())), thread=True,
@@ -80,6 +104,8 @@ class DeviceWatch:
         """Run on `device` from now on: its worker starts (the old device's stop), then the open
         exercise's reference is prepared there."""
         self.states[device] = "starting"
+        self.ever_ready.discard(device)
+        self.started_at[device] = time.monotonic()
         self.host.run_worker(partial(self._switch, device, exercise), thread=True, exclusive=True,
                              group="device", exit_on_error=False)
 

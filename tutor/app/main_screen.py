@@ -3,7 +3,9 @@ them. Modal screens (help, a question, the device picker) pushed over it block i
 
 The screen composes the widgets and routes messages between its parts, each with one job:
 RunController (tutor/app/runs.py) owns the run in progress, Coach (coach.py) the learner's draft,
-time, hints, solution, reset and $EDITOR, DeviceWatch (devices.py) the workers' state and devices.
+time, hints, solution, reset and $EDITOR, DeviceWatch (devices.py) the workers' state and devices,
+StoreWatch (store_watch.py) what other processes change in the store. The keys live in two
+mixins: the panes and their scroll keys (panes.py), run & check (run_keys.py).
 """
 
 from __future__ import annotations
@@ -14,28 +16,29 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Header, TextArea
+from textual.widgets import TextArea
 
 from tutor.app.actions import BY_ID, bindings, first_key, key_label
 from tutor.app.coach import Coach
 from tutor.app.commands import TutorCommands
 from tutor.app.devices import DeviceWatch
+from tutor.app.panes import PaneKeys
 from tutor.app.resume import starting_exercise
+from tutor.app.run_keys import RELEASED, STARTING, RunKeys
 from tutor.app.runs import RunController
 from tutor.app.screens.device_picker import DevicePicker
 from tutor.app.screens.help import HelpScreen, help_text
+from tutor.app.store_watch import StoreWatch
 from tutor.app.widgets.code_editor import CodeEditor
-from tutor.app.widgets.explanation import Explanation
+from tutor.app.widgets.explanation import Explanation, Shown
 from tutor.app.widgets.footer import TutorFooter
+from tutor.app.widgets.header import TutorHeader
 from tutor.app.widgets.lesson_tree import LessonTree
-from tutor.app.widgets.results import Broken, Idle, Judged, Results, Running
+from tutor.app.widgets.results import Broken, HintShown, Idle, Results
 from tutor.lessons.catalog import Catalog
 from tutor.lessons.model import Exercise
 from tutor.progress.store import ExerciseProgress, ProgressStore
 from tutor.session import Session
-
-FAILURE_TITLES = {"lesson": "This exercise is broken", "worker": "The PyTorch worker could not start",
-                  "internal": "The tutor hit a problem"}
 
 
 def idle_message() -> str:
@@ -44,10 +47,16 @@ def idle_message() -> str:
             f"{first_key('hint')} gives a hint, {first_key('help')} lists every key.")
 
 
-class MainScreen(Screen[None]):
+def starting_message(device: str) -> str:
+    return (f"Starting the PyTorch worker on {device}: {STARTING} This takes a few seconds (up to half a "
+            f"minute on a busy machine). Type away: {first_key('run')} now runs your code as soon as the "
+            "worker is ready.")
+
+
+class MainScreen(PaneKeys, RunKeys, Screen[None]):
     BINDINGS = bindings("screen")  # the table of actions in tutor/app/actions.py
     COMMANDS = {TutorCommands}
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (130, "-wider")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
     def __init__(self, catalog: Catalog, store: ProgressStore, session: Session, *,
@@ -67,18 +76,19 @@ class MainScreen(Screen[None]):
         self.runs = RunController(self, session)
         self.coach = Coach(self, store)
         self.devices = DeviceWatch(self, session, probe)
+        self.store_watch = StoreWatch(self, store)
         self._elapsed_timer: Timer | None = None
 
     # -- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Header(icon="▶")
+        yield TutorHeader(icon="▶", id="header")
         with Horizontal(id="main"):
             yield LessonTree(self.catalog, id="lessons")
             yield Explanation(id="explanation")
             with Vertical(id="work"):
                 yield CodeEditor.code_editor("", language="python", id="editor")
                 yield Results(show_timing=self.show_timings, id="results")
-        yield TutorFooter(compact=True)
+        yield TutorFooter()
 
     @property
     def editor(self) -> CodeEditor:
@@ -100,6 +110,7 @@ class MainScreen(Screen[None]):
         self.editor.border_title = "Your code"
         self.editor.cursor_blink = self.cursor_blink
         self.app.theme_changed_signal.subscribe(self, lambda theme: self._follow_theme(theme.dark))
+        self.apply_lesson_visibility()
         self.session.start()  # returns at once; the worker imports torch in the background
         self.devices.wait_for_worker(self.session.device)
         progress = self.progress()
@@ -108,6 +119,7 @@ class MainScreen(Screen[None]):
             self.notify(notice, severity="warning", timeout=30)
         if self.store.notice:
             self.notify(self.store.notice, severity="warning", timeout=30)
+        self.store_watch.start()
         exercise = self.start_at or starting_exercise(self.catalog, progress, self.store.position())
         if exercise is None:
             self.results.shown = Broken("No lessons", "No lesson pack has any exercise. Add one with --lessons DIR.")
@@ -115,6 +127,7 @@ class MainScreen(Screen[None]):
         self.open_exercise(exercise)
 
     def on_unmount(self) -> None:
+        self.store_watch.stop()
         self.runs.forget()  # the screen is gone: stop the run, update nothing
         self.coach.cleanup()
 
@@ -137,21 +150,33 @@ class MainScreen(Screen[None]):
     def update_header(self) -> None:
         device = self.run_device()
         state = self.devices.states.get(device, "starting")
+        if state == "starting":
+            state = f"starting: {STARTING}"
         where = self.current.full_id if self.current else "no exercise"
         self.sub_title = f"{where} · {device} {state}"
+        self.query_one(TutorHeader).show(self.sub_title)
+
+    def idle(self) -> Idle:
+        """What the results pane says before the first run: how to run, or what start-up waits for."""
+        starting = self.worker_waiting() and self.devices.states.get(self.run_device()) != RELEASED
+        return Idle(starting_message(self.run_device()) if starting else idle_message())
 
     # -- navigation ---------------------------------------------------------------------------------
     def on_lesson_tree_exercise_chosen(self, message: LessonTree.ExerciseChosen) -> None:
         self.open_exercise(message.exercise)
 
     def open_exercise(self, exercise: Exercise) -> None:
+        if self.current is not None:  # (at start-up, the notices about the packs and the store stay)
+            self.app.clear_notifications()  # what they said was about the exercise left behind
         self.coach.leave()
         self.current = exercise
+        self.store_watch.exercise = exercise.full_id
         self.store.set_position(exercise.full_id)
         self.stop_run()  # a run for the exercise we left would only confuse the results pane
         self.coach.open(exercise)
         self.show_explanation(scroll_home=True)
-        self.results.shown = Idle(idle_message())
+        self.results.hint = None
+        self.results.shown = self.idle()
         self.tree.show_exercise(exercise.full_id)
         self.update_header()
         self.editor.focus()
@@ -165,10 +190,17 @@ class MainScreen(Screen[None]):
         exercise = self.current
         if exercise is None:
             return
-        lesson = self.catalog.lesson(exercise.lesson_id)
+        self.explanation.ahead = [self.shown(neighbour) for neighbour in
+                                  (self.catalog.neighbour(exercise.full_id, +1), self.catalog.neighbour(exercise.full_id, -1))
+                                  if neighbour is not None]  # rendered ahead, while the learner reads
+        shown = self.shown(exercise)
+        self.explanation.show(shown.lesson, exercise, shown.hints, shown.solution, scroll_home=scroll_home)
+
+    def shown(self, exercise: Exercise) -> Shown:
+        """The exercise as its pane shows it: with the hints taken and the solution once revealed."""
         hints = exercise.hints[:self.store.hints_used(exercise.full_id)]
         solution = exercise.solution if self.store.solution_revealed(exercise.full_id) else None
-        self.explanation.show(lesson, exercise, hints, solution, scroll_home=scroll_home)
+        return Shown(self.catalog.lesson(exercise.lesson_id), exercise, tuple(hints), solution)
 
     def action_next(self) -> None:
         self._step(+1, "This is the last exercise.")
@@ -184,17 +216,6 @@ class MainScreen(Screen[None]):
             self.notify(at_the_end)
             return
         self.open_exercise(neighbour)
-
-    # -- panes and help -----------------------------------------------------------------------------
-    def action_toggle_lessons(self) -> None:
-        tree = self.tree
-        showing = tree.display
-        self.set_class(not showing, "-lessons-on")
-        self.set_class(showing, "-lessons-off")
-        if showing:
-            self.editor.focus()
-        else:
-            tree.focus()
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(help_text(str(self.store.path), self.worker_python)))
@@ -224,79 +245,43 @@ class MainScreen(Screen[None]):
 
     def on_coach_aid_shown(self, message: Coach.AidShown) -> None:
         if self.is_open(message.exercise):
-            self.show_explanation(scroll_home=True)
+            # The hint goes where the learner is looking, the results pane, read from its first line;
+            # it stays under the exercise's prompt too. The exercise pane keeps its place.
+            if message.hint is None:
+                self.show_explanation(scroll_home=True)
+            else:
+                exercise = message.exercise
+                self.results.hint = HintShown(message.hint, len(exercise.hints), exercise.hints[message.hint - 1])
+                self.call_after_refresh(self.show_explanation)  # its copy under the prompt: the next frame
         self.refresh_progress()
 
     def on_coach_code_returned(self, message: Coach.CodeReturned) -> None:
         if self.is_open(message.exercise):
             self.action_run()
 
-    # -- run & check --------------------------------------------------------------------------------
-    def action_run(self) -> None:
-        if self.current is None:
-            return
-        self.coach.flush_draft()
-        self.coach.activity.touch()
-        self.editor.error_line = None
-        self.runs.start(self.current, self.editor.text)
-        self.results.shown = Running(self.run_device(), 0.0 if self.show_timings else None)
-        if self.show_timings:
-            if self._elapsed_timer is None:
-                self._elapsed_timer = self.set_interval(0.1, self._tick_elapsed)
-            else:
-                self._elapsed_timer.resume()
-
-    def _tick_elapsed(self) -> None:
-        if self.runs.running:
-            self.results.shown = Running(self.run_device(), self.runs.elapsed_s, stopping=self.runs.stopping)
-
-    def _run_ended(self) -> None:
-        if self._elapsed_timer is not None:
-            self._elapsed_timer.pause()
-
-    def action_stop(self) -> None:
-        if self.runs.stop():
-            self.results.shown = Running(self.run_device(), self.runs.elapsed_s if self.show_timings else None,
-                                         stopping=True)
-
-    def stop_run(self) -> None:
-        """Stop the run in progress, if any, and forget it (its report will be stale)."""
-        if self.runs.running:
-            self.runs.forget()
-            self._run_ended()
-
-    def on_run_controller_finished(self, message: RunController.Finished) -> None:
-        current = self.runs.end(message)
-        if current:
-            self._run_ended()
-        self.refresh_progress()
-        if not current or not self.is_open(message.exercise):
-            return
-        verdict = message.verdict
-        following = self.catalog.neighbour(message.exercise.full_id, +1)
-        self.results.shown = Judged(verdict, following.title if following else None)
-        if verdict.error is not None and verdict.error.line and verdict.status == "error":
-            self.editor.error_line = verdict.error.line
-        if verdict.passed:
-            self.notify(f"Passed! {first_key('next')} opens the next exercise." if following else "Passed!",
-                        title=message.exercise.title, timeout=4)
-
-    def on_run_controller_failed(self, message: RunController.Failed) -> None:
-        current = self.runs.end(message)
-        if current:
-            self._run_ended()
-        if not current or not self.is_open(message.exercise):
-            return
-        self.results.shown = Broken(FAILURE_TITLES[message.kind], message.reason)
+    # -- another process changed the store ----------------------------------------------------------
+    def on_store_watch_changed(self, message: StoreWatch.Changed) -> None:
+        self.tree.update_marks(message.progress)
+        if self.current is not None and message.exercise == self.current.full_id:
+            self.coach.draft_changed_elsewhere(message.draft)
 
     # -- devices ------------------------------------------------------------------------------------
     def on_device_watch_state_changed(self, message: DeviceWatch.StateChanged) -> None:
-        self.devices.states[message.device] = message.state
+        waiting = self.worker_waiting()
+        self.devices.note_state(message.device, message.state)
         self.update_header()
+        if waiting and not self.worker_waiting():
+            if self.queued is not None:
+                self.start_queued_run()
+            elif isinstance(self.results.shown, Idle):
+                self.results.shown = self.idle()  # "starting the worker…" becomes "press F5…"
 
     def on_device_watch_start_failed(self, message: DeviceWatch.StartFailed) -> None:
         self.devices.states[message.device] = "failed"
         self.update_header()
+        if self.queued is not None:
+            self.stop_run()
+            self.results.shown = Broken("The PyTorch worker could not start", message.reason)
         self.notify(message.reason, title=f"No worker on {message.device}", severity="error", timeout=30)
 
     def on_device_watch_probed(self, message: DeviceWatch.Probed) -> None:

@@ -22,6 +22,7 @@ class Counts:
     recovery: int
     transfer: int
     lint: bool
+    keys: int = 10  # presses of each key in the app's key-latency figures
     startup: int = 1
 
     @classmethod
@@ -33,12 +34,12 @@ class Counts:
     @classmethod
     def quick(cls) -> "Counts":
         return cls({"a_one_line": 30, "b_function": 30, "c_training": 3},
-                   {"a_one_line": 2, "b_function": 1, "c_training": 1}, recovery=2, transfer=3, lint=False)
+                   {"a_one_line": 2, "b_function": 1, "c_training": 1}, recovery=2, transfer=3, lint=False, keys=5)
 
     @classmethod
     def tiny(cls, runs: int) -> "Counts":
         per = {"a_one_line": runs, "b_function": runs, "c_training": 1}
-        return cls(per, {key: 1 for key in per}, recovery=1, transfer=1, lint=False)
+        return cls(per, {key: 1 for key in per}, recovery=1, transfer=1, lint=False, keys=runs)
 
 
 def machine() -> dict:
@@ -85,8 +86,8 @@ def run_all(counts: Counts, progress=lambda message: None, with_jupyter: bool = 
               "subprocess_over_tutor": ratio(fresh[key]["p50"], tutor_latency[key]["p50"])}
         for key in tutor_latency
     }
-    progress("the app's start-up")
-    results["app"] = app_figures()
+    progress("the app's start-up and how fast it answers each key")
+    results["app"] = app_figures(counts.keys)
     progress("start-up: launch to the first verdict it could give")
     results["startup"] = startup_timeline(runs=counts.startup)
     progress("a learner's memory next to a Jupyter kernel")
@@ -105,12 +106,24 @@ def run_all(counts: Counts, progress=lambda message: None, with_jupyter: bool = 
     return results
 
 
-def app_figures() -> dict:
+def app_figures(key_repeats: int = 10) -> dict:
     try:
+        from tutor.bench.app_keys import measure_keys
         from tutor.bench.app_start import measure_app
     except ImportError:
         return {"first_paint_ms": None, "peak_rss_mb": None, "note": "the app is not part of this build"}
-    return measure_app()
+    figures = measure_app()
+    figures["keys"] = measure_keys(key_repeats)
+    figures["load_average"] = _load_average()
+    return figures
+
+
+def _load_average() -> list[float] | None:
+    """The machine's 1, 5 and 15 minute load averages: key latencies depend on them."""
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def cuda_figures() -> dict:
@@ -180,6 +193,11 @@ def goals(results: dict) -> list[dict]:
     if app.get("first_paint_ms") is not None:
         rows.append(_goal("app: first screen within 1 s", app["first_paint_ms"] <= 1000, f"{app['first_paint_ms']:.0f} ms"))
         rows.append(_goal("app: UI process peak RSS under 150 MB", app["peak_rss_mb"] < 150, f"{app['peak_rss_mb']:.0f} MB"))
+    keys = {name: row for name, row in (app.get("keys") or {}).items() if row.get("p95") is not None}
+    if keys:
+        slowest = max(keys, key=lambda name: keys[name]["p95"])
+        rows.append(_goal("app: every key answered within 100 ms (p95, key to first screen update)",
+                          keys[slowest]["p95"] < 100, f"slowest: {slowest} {keys[slowest]['p95']:.0f} ms"))
     startup = results.get("startup") or {}
     if startup.get("ready_over_import_torch"):
         rows.append(_goal("start-up: ready within 1.3x of `import torch`", startup["ready_over_import_torch"] <= 1.3,

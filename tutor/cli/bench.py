@@ -119,6 +119,18 @@ def render(results: dict) -> None:
                       f"{app.get('import_torch_rss_mb', 0):.0f} MB)")
     else:
         console.print(f"app: {app.get('note', 'not measured')}")
+    if app.get("keys"):
+        load = app.get("load_average")
+        keys = Table(title="app keys: key to first screen update, ms (headless, 80x24"
+                     + (f"; load average {load[0]:.1f} on {m['cores']} cores)" if load else ")"), title_justify="left")
+        for column in ("key", "p50", "p95", "max", "UI thread CPU p50"):
+            keys.add_column(column, justify="right" if column != "key" else "left")
+        for name, row in app["keys"].items():
+            if row.get("p50") is None:
+                keys.add_row(name, "-", "-", "-", row.get("note", ""))
+            else:
+                keys.add_row(name, f"{row['p50']:.0f}", f"{row['p95']:.0f}", f"{row['max']:.0f}", f"{row['cpu_p50']:.1f}")
+        console.print(keys)
     startup = results.get("startup") or {}
     if startup.get("timeline_ms"):
         timeline = ", ".join(f"{name} {ms:.0f}" for name, ms in startup["timeline_ms"].items() if ms is not None)

@@ -75,6 +75,36 @@ def lesson_rows(catalog: Catalog, progress: dict[str, ExerciseProgress]) -> list
     return rows
 
 
+FIGURES = ("done", "attempts", "hints", "solutions", "time")
+WIDE = 100  # columns: the title gets a column of its own; narrower, it goes under the lesson's id
+
+
+def progress_table(rows: list[dict], width: int) -> Table:
+    """The figures never shrink (a header cut to "attem…", a column of "…" when piped at 80
+    columns): the lesson's title gives way, under its id on a narrow terminal, wrapping."""
+    wide = width >= WIDE
+    table = Table(title="Your progress", title_justify="left")
+    if wide:
+        table.add_column("lesson", style="cyan", no_wrap=True)
+        table.add_column("title", ratio=1, overflow="fold")
+    else:
+        table.add_column("lesson", ratio=1, overflow="fold")
+    for name in FIGURES:
+        table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
+    for row in rows:
+        complete = row["done"] == row["total"]
+        figures = [Text(f"{row['done']}/{row['total']}", style="green" if complete else ""),
+                   str(row["attempts"]), str(row["hints_used"]), str(row["solutions_seen"]),
+                   format_seconds(row["seconds"])]
+        if wide:
+            table.add_row(row["id"], row["title"], *figures)
+        else:
+            lesson = Text(row["id"], style="cyan")
+            lesson.append(f"\n{row['title']}", style="dim")
+            table.add_row(lesson, *figures)
+    return table
+
+
 def run_progress(args: argparse.Namespace) -> int:
     catalog = load_catalog(args)
     exercises = [(exercise.lesson_id, exercise.full_id) for exercise in catalog.exercises()]
@@ -103,21 +133,7 @@ def run_progress(args: argparse.Namespace) -> int:
     if learner_file is not None:
         print(json.dumps({**learner_file, "store": str(path), "lessons": rows}, indent=2))
         return EXIT_OK
-    table = Table(title="Your progress", title_justify="left")
-    table.add_column("lesson", style="cyan", no_wrap=True)
-    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=34)
-    table.add_column("done", justify="right")
-    table.add_column("attempts", justify="right")
-    table.add_column("hints", justify="right")
-    table.add_column("solutions", justify="right")
-    table.add_column("time", justify="right")
-    for row in rows:
-        complete = row["done"] == row["total"]
-        table.add_row(row["id"], row["title"],
-                      Text(f"{row['done']}/{row['total']}", style="green" if complete else ""),
-                      str(row["attempts"]), str(row["hints_used"]), str(row["solutions_seen"]),
-                      format_seconds(row["seconds"]))
-    console.print(table)
+    console.print(progress_table(rows, console.width))
     done = sum(row["done"] for row in rows)
     total = sum(row["total"] for row in rows)
     console.print(f"{done} of {total} exercises done · "

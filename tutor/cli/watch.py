@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import queue
+import re
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -20,11 +22,50 @@ from tutor.cli import EXIT_NOT_PASSED, EXIT_OK, UsageError
 from tutor.cli.checking import check_or_fail, read_code
 from tutor.cli.common import console, errors, load_catalog, make_session, open_store
 from tutor.lessons.catalog import UnknownExercise
+from tutor.lessons.model import Exercise
 from tutor.render import render_verdict
 
 NETWORK_FILE_SYSTEMS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "sshfs", "fuse.sshfs", "9p", "afs", "ceph",
                         "glusterfs", "fuse.glusterfs", "lustre", "davfs", "fuse.rclone", "fuse.s3fs", "gpfs"}
 POLL_INTERVAL = 0.3
+PROMPT_WIDTH = 88  # columns of the comment block written above the code
+
+
+def prompt_block(exercise: Exercise) -> str:
+    """The exercise's title and prompt as a comment block for the top of the file `watch` writes,
+    so the learner sees the variable names to define. Markdown is kept as written (it reads as
+    plain text), paragraphs are rewrapped, fenced code and list items keep their lines. "TODO" is
+    spelled "to-do": a "# TODO" comment would make the code read as not attempted."""
+    lines = [f"# {exercise.full_id}: {exercise.title}", "#"]
+    in_code = False
+    for paragraph in re.split(r"\n\s*\n", exercise.prompt.strip()):
+        for raw in paragraph.splitlines() if _keeps_lines(paragraph) else [" ".join(paragraph.split())]:
+            in_code ^= raw.strip().startswith("```")
+            if in_code or raw.strip().startswith("```") or not raw.strip():
+                lines.append(f"# {raw}".rstrip())
+                continue
+            indent = " " * (len(raw) - len(raw.lstrip()))
+            wrapped = textwrap.wrap(raw.strip(), PROMPT_WIDTH - 2 - len(indent), break_long_words=False,
+                                    break_on_hyphens=False, subsequent_indent="  " if _is_item(raw) else "")
+            lines += [f"# {indent}{line}" for line in wrapped]
+        lines.append("#")
+    lines.append(f"# Save to check it here (ptref-tutor watch {exercise.full_id}).")
+    return "\n".join(line.replace("TODO", "to-do") for line in lines) + "\n\n"
+
+
+def _is_item(line: str) -> bool:
+    return bool(re.match(r"\s*([-*+]|\d+[.)])\s", line))
+
+
+def _keeps_lines(paragraph: str) -> bool:
+    """Fenced code and lists keep their lines; prose is rewrapped."""
+    return "```" in paragraph or any(_is_item(line) for line in paragraph.splitlines())
+
+
+def with_prompt(exercise: Exercise, code: str) -> str:
+    """`code` under the exercise's prompt block (once: a draft saved from such a file has it already)."""
+    block = prompt_block(exercise)
+    return code if code.startswith(block) else block + code
 
 
 def add_parser(commands) -> argparse.ArgumentParser:
@@ -145,11 +186,13 @@ def run_watch(args: argparse.Namespace) -> int:
         console.print(f"Using your file {path}", markup=False)
     else:
         draft = store.draft(exercise.full_id) if store is not None else None
-        try:
-            path.write_text(draft if draft is not None else exercise.starter, encoding="utf-8")
+        try:  # a new file only: the learner's own file is never rewritten
+            path.write_text(with_prompt(exercise, draft if draft is not None else exercise.starter),
+                            encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-        console.print(f"Wrote {'your draft' if draft is not None else 'the starter'} to {path}", markup=False)
+        console.print(f"Wrote {'your draft' if draft is not None else 'the starter'} (under the exercise's "
+                      f"prompt) to {path}", markup=False)
     poll = args.poll or needs_polling(path)
     session = make_session(args, catalog, store, spare=True, idle_release=True)
     session.start()

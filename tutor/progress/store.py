@@ -227,6 +227,11 @@ class ProgressStore:
         rows = self._read("SELECT exercise FROM position WHERE key = 'last'")
         return rows[0][0] if rows else None
 
+    def data_version(self) -> int:
+        """A number that changes when another connection (another tutor, `watch`) commits to the
+        file; this store's own writes leave it as it is. Cheap: the app polls it."""
+        return int(self._read("PRAGMA data_version")[0][0])
+
     # -- summaries and reset ----------------------------------------------------------------------
     def summary(self) -> dict[str, ExerciseProgress]:
         """Progress of every exercise the store knows anything about."""

@@ -89,6 +89,13 @@ class CodeEditor(TextArea):
         """Replace the whole text as one undoable edit (ctrl+z brings the old text back)."""
         self.replace(code, (0, 0), self.document.end)
 
+    def load_text(self, text: str) -> None:
+        """Replace the text and start the undo history afresh, keeping the document: TextArea's own
+        load_text builds a new one and compiles tree-sitter's highlight query again (40 ms of each
+        exercise switch on a loaded machine)."""
+        self.replace(text, (0, 0), self.document.end, maintain_selection_offset=False)
+        self.history.clear()
+
     def open_code(self, code: str, selection: Selection | None = None) -> None:
         """Show new code (the undo history starts afresh) with `selection` (None: the cursor at
         line 1, column 1), scrolled to line 1, column 1 when the selection's start fits on the

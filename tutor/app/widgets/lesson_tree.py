@@ -36,11 +36,13 @@ class LessonTree(Tree[str]):
         self.guide_depth = 2
         self._exercise_nodes: dict[str, TreeNode[str]] = {}
         self._lesson_nodes: dict[str, TreeNode[str]] = {}
+        self._marked: dict[str, str] = {}  # exercise id -> the status its label shows
 
     def build(self, progress: dict[str, ExerciseProgress]) -> None:
         self.clear()
         self._exercise_nodes.clear()
         self._lesson_nodes.clear()
+        self._marked.clear()
         for lesson in self.catalog.lessons:
             # Collapsed: the open exercise's lesson is expanded by show_exercise (a long course
             # would otherwise push it out of sight).
@@ -51,18 +53,26 @@ class LessonTree(Tree[str]):
         self.update_marks(progress)
 
     def update_marks(self, progress: dict[str, ExerciseProgress]) -> None:
+        """Relabel what changed (a label set redraws the tree: after each run, one or two)."""
         for lesson in self.catalog.lessons:
-            done = sum(status_of(progress, e.full_id) == "done" for e in lesson.exercises)
+            statuses = {exercise.full_id: status_of(progress, exercise.full_id) for exercise in lesson.exercises}
+            if all(self._marked.get(full_id) == status for full_id, status in statuses.items()):
+                continue
+            done = sum(status == "done" for status in statuses.values())
             # The count first: a long title is cut at the pane's edge, the count must not be.
             label = Text(f"{done}/{len(lesson.exercises)} ",
                          style="green" if done == len(lesson.exercises) else "dim")
             label.append(lesson.title, style="bold")
             self._lesson_nodes[lesson.id].set_label(label)
             for exercise in lesson.exercises:
-                mark, style = MARKS[status_of(progress, exercise.full_id)]
+                status = statuses[exercise.full_id]
+                if self._marked.get(exercise.full_id) == status:
+                    continue
+                mark, style = MARKS[status]
                 label = Text(f"{mark} ", style=style)
                 label.append(exercise.title)
                 self._exercise_nodes[exercise.full_id].set_label(label)
+                self._marked[exercise.full_id] = status
 
     def show_exercise(self, full_id: str) -> None:
         """Put the cursor on an exercise (without choosing it again)."""
