@@ -112,3 +112,12 @@ def test_without_a_template_workers_start_as_fresh_interpreters(monkeypatch):
         assert not hello["forked"] and parent_of(plain.pool().active_pid) == os.getpid()
         assert check(plain, CORRECT).passed
     print(f"\na fresh interpreter: ready in {time.monotonic() - started:.1f} s")
+
+
+def test_a_cuda_pool_keeps_no_warm_spare_and_a_cpu_pool_does():
+    """A spare on CUDA would hold a second CUDA context per learner; on the CPU it costs a few MB
+    (shared with the template) and turns a ~115 ms recovery into ~8 ms. Building a pool starts
+    nothing, so this needs no GPU."""
+    with Session(Catalog.load([FAULTS]), SessionConfig(spare=True)) as session:
+        assert session.pool("cpu").spare is True
+        assert session.pool("cuda:0").spare is False
