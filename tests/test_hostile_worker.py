@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from tutor.lessons import Catalog
 from tutor.sandbox.client import WorkerProcess, WorkerSpec
+from tutor.sandbox.protocol import MAX_REPLY_BYTES
 from tutor.sandbox.record import RunRecord
 from tutor.sandbox.runspec import Outcome, RunRequest
 from tutor.session import Session, SessionConfig
@@ -181,6 +182,17 @@ def test_a_worker_shrinking_the_arena_cannot_kill_the_tutor(fake_python, tmp_pat
     assert completed.stdout.startswith("crashed |") and "ends early" in completed.stdout
 
 
+def readable_bytes(payload: bytes) -> int:
+    """What a random reply's buffers ask the tutor to copy, where that is within its budget."""
+    try:
+        header = json.loads(payload[8:8 + struct.unpack("<I", payload[4:8])[0]])
+        sizes = [entry["size"] if isinstance(entry, dict) else entry for entry in header["buffers"]]
+        total = sum(size for size in sizes if isinstance(size, int) and size > 0)
+    except Exception:  # noqa: BLE001 - not a frame with buffers: nothing to copy
+        return 0
+    return total if total <= MAX_REPLY_BYTES else 0
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.one_of(
     st.binary(max_size=64),
@@ -199,7 +211,9 @@ def test_a_worker_shrinking_the_arena_cannot_kill_the_tutor(fake_python, tmp_pat
 ))
 def test_random_replies_always_end_in_an_outcome_in_time(fake_python, tmp_path, payload):
     record, elapsed = exchange_with(fake_python, tmp_path, payload, then="exit")
-    assert elapsed < WITHIN
+    # A reply within the byte budget is read, not refused: copying what it sends (up to 1 GiB out
+    # of a sparse arena) takes its time on a loaded machine, at no less than ~200 MB/s.
+    assert elapsed < WITHIN + readable_bytes(payload) / 200e6
     assert isinstance(record.outcome, Outcome)
 
 

@@ -44,8 +44,12 @@ def test_two_tabs_each_run_their_own_tutor(served):
             first.press("F5")
             first.wait_for("Passed")
 
+            # Both tabs are one learner with one progress store: the second takes up the first's
+            # draft (it has not typed yet), then replaces it.
+            second.wait_for("r = torch.arange(6)")
             second.focus()
-            second.type("torch.arange(1, 7)")
+            second.press("F7")  # the editor's "select all"
+            second.type("import torch\nr = torch.arange(1, 7)")
             second.press("F5")
             second.wait_for("Failed", "all 6 elements are")
             assert "Passed" in first.screen() and "Failed" not in first.screen()  # nothing crossed over
