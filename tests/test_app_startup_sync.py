@@ -14,6 +14,7 @@ from apptools import APP_PACK, flat, make_app, results_text, settle, steady_curs
 from tutor.app.widgets.results import Judged, Waiting
 from tutor.progress.store import ProgressStore
 from tutor.sandbox.template import TEMPLATES
+from tutor.start_times import last_start_s, record_start_s
 
 SYNC_WITHIN = 1.0  # seconds: how soon the app must show another process's change
 SLACK = 30.0  # seconds granted on a loaded machine before the test calls it lost
@@ -27,20 +28,24 @@ def cold_start():
 
 
 async def test_f5_while_the_worker_starts_is_queued_with_what_it_waits_for_then_run(cold_start):
+    # The last start on this machine took 42 s (a figure no start in this test can take again).
+    assert record_start_s(sys.executable, "cpu", 42.0)
     app = make_app("basics/double")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         main = app.main_screen
         # Importing torch takes seconds: right after start-up the worker cannot be ready yet.
         assert main.devices.states.get("cpu") != "ready"
-        assert "cpu starting: importing torch…" in main.sub_title
-        assert "Starting the PyTorch worker on cpu: importing torch…" in flat(results_text(app))
+        assert "cpu starting PyTorch: importing torch… (42 s last time)" in main.sub_title
+        assert ("Starting the PyTorch worker on cpu: importing torch… It took 42 s last time."
+                in flat(results_text(app)))
         await type_text(pilot, "x * 2")
         await pilot.press("f5")
         assert isinstance(main.results.shown, Waiting) and main.queued is not None
         assert not main.runs.running  # queued, not started
         waiting = flat(results_text(app))
-        assert "Waiting for the PyTorch worker on cpu" in waiting and "importing torch…" in waiting
+        assert "Waiting for the PyTorch worker on cpu" in waiting
+        assert "importing torch… (42 s last time)" in waiting
         assert "Your run starts as soon as it is ready" in waiting
         deadline = time.monotonic() + 180
         while not isinstance(main.results.shown, Judged):
@@ -50,6 +55,9 @@ async def test_f5_while_the_worker_starts_is_queued_with_what_it_waits_for_then_
         assert main.queued is None
         assert "✔ Passed" in results_text(app)
         assert "cpu ready" in main.sub_title
+    # This start's time replaced the last one's, for the next launch to say.
+    took = last_start_s(sys.executable, "cpu")
+    assert took is not None and took != 42.0 and 0 < took < 180
 
 
 async def test_ctrl_t_cancels_a_queued_run(cold_start):

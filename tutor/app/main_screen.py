@@ -39,6 +39,7 @@ from tutor.lessons.catalog import Catalog
 from tutor.lessons.model import Exercise
 from tutor.progress.store import ExerciseProgress, ProgressStore
 from tutor.session import Session
+from tutor.start_times import describe
 
 
 def idle_message() -> str:
@@ -47,10 +48,11 @@ def idle_message() -> str:
             f"{first_key('hint')} gives a hint, {first_key('help')} lists every key.")
 
 
-def starting_message(device: str) -> str:
-    return (f"Starting the PyTorch worker on {device}: {STARTING} This takes a few seconds (up to half a "
-            f"minute on a busy machine). Type away: {first_key('run')} now runs your code as soon as the "
-            "worker is ready.")
+def starting_message(device: str, last_start_s: float | None) -> str:
+    how_long = (f"It took {describe(last_start_s).strip(' ()')}." if last_start_s is not None
+                else "This takes a few seconds (up to half a minute on a busy machine).")
+    return (f"Starting the PyTorch worker on {device}: {STARTING} {how_long} Type away: {first_key('run')} "
+            "now runs your code as soon as the worker is ready.")
 
 
 class MainScreen(PaneKeys, RunKeys, Screen[None]):
@@ -151,7 +153,7 @@ class MainScreen(PaneKeys, RunKeys, Screen[None]):
         device = self.run_device()
         state = self.devices.states.get(device, "starting")
         if state == "starting":
-            state = f"starting: {STARTING}"
+            state = f"starting PyTorch: {self.starting_words(device)}"
         where = self.current.full_id if self.current else "no exercise"
         self.sub_title = f"{where} · {device} {state}"
         self.query_one(TutorHeader).show(self.sub_title)
@@ -159,7 +161,8 @@ class MainScreen(PaneKeys, RunKeys, Screen[None]):
     def idle(self) -> Idle:
         """What the results pane says before the first run: how to run, or what start-up waits for."""
         starting = self.worker_waiting() and self.devices.states.get(self.run_device()) != RELEASED
-        return Idle(starting_message(self.run_device()) if starting else idle_message())
+        device = self.run_device()
+        return Idle(starting_message(device, self.devices.last_start_s(device)) if starting else idle_message())
 
     # -- navigation ---------------------------------------------------------------------------------
     def on_lesson_tree_exercise_chosen(self, message: LessonTree.ExerciseChosen) -> None:

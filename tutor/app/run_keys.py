@@ -16,6 +16,7 @@ from tutor.app.actions import first_key
 from tutor.app.devices import DeviceWatch
 from tutor.app.runs import RunController
 from tutor.app.widgets.results import Broken, Judged, Running, Waiting
+from tutor.start_times import describe
 
 if TYPE_CHECKING:
     from tutor.app.coach import Coach
@@ -49,6 +50,11 @@ class RunKeys:
         def is_open(self, exercise: Exercise) -> bool: ...
         def refresh_progress(self) -> None: ...
         def set_interval(self, interval: float, callback) -> Timer: ...
+
+    def starting_words(self, device: str) -> str:
+        """What a starting worker is doing, with how long it took last time: "importing torch… (3 s
+        last time)"."""
+        return STARTING + describe(self.devices.last_start_s(device))
 
     def worker_waiting(self) -> bool:
         """True while the device's worker is starting for the first time, or again after an idle
@@ -84,7 +90,7 @@ class RunKeys:
         device = self.run_device()
         started = self.devices.started_at.get(device)
         elapsed = time.monotonic() - started if started is not None and self.show_timings else None
-        return Waiting(device, STARTING, elapsed)
+        return Waiting(device, self.starting_words(device), elapsed)
 
     def _tick_every_100ms(self) -> None:
         if not self.show_timings:
