@@ -153,9 +153,13 @@ class MainScreen(PaneKeys, RunKeys, Screen[None]):
         device = self.run_device()
         state = self.devices.states.get(device, "starting")
         if state == "starting":
-            state = f"starting PyTorch: {self.starting_words(device)}"
+            worker = f"{device} starting PyTorch: {self.starting_words(device)}"
+        elif state == RELEASED:  # in the learner's words: nothing is wrong, and the next run starts it
+            worker = f"{device}: worker stopped while idle – {first_key('run')} starts it"
+        else:
+            worker = f"{device} {state}"
         where = self.current.full_id if self.current else "no exercise"
-        self.sub_title = f"{where} · {device} {state}"
+        self.sub_title = f"{where} · {worker}"
         self.query_one(TutorHeader).show(self.sub_title)
 
     def idle(self) -> Idle:

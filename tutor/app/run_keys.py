@@ -49,6 +49,7 @@ class RunKeys:
         def run_device(self) -> str: ...
         def is_open(self, exercise: Exercise) -> bool: ...
         def refresh_progress(self) -> None: ...
+        def update_header(self) -> None: ...
         def set_interval(self, interval: float, callback) -> Timer: ...
 
     def starting_words(self, device: str) -> str:
@@ -72,7 +73,11 @@ class RunKeys:
         self.results.hint = None
         if self.worker_waiting():
             self.queued = self.current
-            self.devices.started_at.setdefault(self.run_device(), time.monotonic())  # after a release: now
+            device = self.run_device()
+            self.devices.started_at.setdefault(device, time.monotonic())  # after a release: now
+            if self.devices.states.get(device) == RELEASED:
+                self.devices.note_state(device, "starting")  # the header says so now, not when the pool does
+                self.update_header()
             self.results.shown = self._waiting()
             self._tick_every_100ms()
             self.devices.ensure_ready(self.run_device())  # its "ready" starts the run
