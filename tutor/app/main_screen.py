@@ -19,6 +19,7 @@ from textual.timer import Timer
 from textual.widgets import TextArea
 
 from tutor.app.actions import BY_ID, bindings, first_key, key_label
+from tutor.app.author import AuthorMode, AuthorWatch
 from tutor.app.coach import Coach
 from tutor.app.commands import TutorCommands
 from tutor.app.devices import DeviceWatch
@@ -55,7 +56,7 @@ def starting_message(device: str, last_start_s: float | None) -> str:
             "now runs your code as soon as the worker is ready.")
 
 
-class MainScreen(PaneKeys, RunKeys, Screen[None]):
+class MainScreen(PaneKeys, RunKeys, AuthorMode, Screen[None]):
     BINDINGS = bindings("screen")  # the table of actions in tutor/app/actions.py
     COMMANDS = {TutorCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (130, "-wider")]
@@ -64,7 +65,7 @@ class MainScreen(PaneKeys, RunKeys, Screen[None]):
     def __init__(self, catalog: Catalog, store: ProgressStore, session: Session, *,
                  start_at: Exercise | None = None, notices: tuple[str, ...] = (),
                  probe: Callable[[], dict], show_timings: bool = True, cursor_blink: bool = True,
-                 worker_python: str | None = None) -> None:
+                 worker_python: str | None = None, author: bool = False) -> None:
         super().__init__()
         self.catalog = catalog
         self.store = store
@@ -79,6 +80,7 @@ class MainScreen(PaneKeys, RunKeys, Screen[None]):
         self.coach = Coach(self, store)
         self.devices = DeviceWatch(self, session, probe)
         self.store_watch = StoreWatch(self, store)
+        self.author = AuthorWatch(self, catalog, session) if author else None  # --author: lesson files watched
         self._elapsed_timer: Timer | None = None
 
     # -- layout -------------------------------------------------------------------------------------
@@ -122,6 +124,8 @@ class MainScreen(PaneKeys, RunKeys, Screen[None]):
         if self.store.notice:
             self.notify(self.store.notice, severity="warning", timeout=30)
         self.store_watch.start()
+        if self.author is not None:
+            self.author.start()
         exercise = self.start_at or starting_exercise(self.catalog, progress, self.store.position())
         if exercise is None:
             self.results.shown = Broken("No lessons", "No lesson pack has any exercise. Add one with --lessons DIR.")
@@ -130,6 +134,8 @@ class MainScreen(PaneKeys, RunKeys, Screen[None]):
 
     def on_unmount(self) -> None:
         self.store_watch.stop()
+        if self.author is not None:
+            self.author.stop()
         self.runs.forget()  # the screen is gone: stop the run, update nothing
         self.coach.cleanup()
 
