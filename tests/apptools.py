@@ -36,7 +36,8 @@ def make_app(start_at: str | None = None, store: ProgressStore | None = None, **
     assert not catalog.errors, catalog.errors
     kwargs.setdefault("probe", lambda: FIXED_DEVICES)
     # No spare worker: the tests share two cores with everything else; one worker is the real thing.
-    return TutorApp(catalog, store or ProgressStore(), SessionConfig(spare=False),
+    config = kwargs.pop("config", SessionConfig(spare=False))
+    return TutorApp(catalog, store or ProgressStore(), config,
                     start_at=catalog.exercise(start_at) if start_at else None, **kwargs)
 
 

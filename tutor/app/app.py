@@ -29,7 +29,7 @@ class TutorApp(App[None]):
 
     def __init__(self, catalog: Catalog, store: ProgressStore, config: SessionConfig = SessionConfig(),
                  start_at: Exercise | None = None, probe: Callable[[], dict] | None = None,
-                 show_timings: bool = True, notices: Sequence[str] = ()) -> None:
+                 show_timings: bool = True, notices: Sequence[str] = (), author: bool = False) -> None:
         super().__init__()
         self.catalog = catalog
         self.store = store
@@ -39,7 +39,7 @@ class TutorApp(App[None]):
             catalog, store, self.session, start_at=start_at, notices=tuple(notices),
             probe=probe or (lambda: probe_devices(config.python, config.threads)), show_timings=show_timings,
             cursor_blink=self.CURSOR_BLINK,
-            worker_python=None if config.python == sys.executable else config.python)
+            worker_python=None if config.python == sys.executable else config.python, author=author)
 
     def get_default_screen(self) -> Screen:
         return self.main_screen

@@ -12,6 +12,7 @@ from typing import Callable
 from textual.dom import DOMNode
 from textual.message import Message
 
+from tutor import start_times
 from tutor.lessons.model import Exercise
 from tutor.session import Session, WorkerStartError
 
@@ -45,6 +46,23 @@ class DeviceWatch:
         self.started_at: dict[str, float] = {}  # device -> when its worker was asked to start (monotonic)
         self.ever_ready: set[str] = set()  # devices whose worker has been ready since it was chosen
         self.info: dict | None = None  # the probe's answer, once it came
+        self._last_start: dict[str, float | None] = {}  # device -> seconds its last start took (read once)
+
+    def last_start_s(self, device: str) -> float | None:
+        """How long the device's worker took to start last time on this machine (None: unknown)."""
+        if device not in self._last_start:
+            self._last_start[device] = start_times.last_start_s(self.session.config.python, device)
+        return self._last_start[device]
+
+    def _remember_start(self, device: str) -> None:
+        """On the thread that waited: the worker is ready; note how long it took since it was asked
+        for (what the learner waited, from the first screen), for next time's "3 s last time"."""
+        started = self.started_at.get(device)
+        if started is None:
+            return
+        seconds = time.monotonic() - started
+        start_times.record_start_s(self.session.config.python, device, seconds)
+        self._last_start[device] = seconds  # a restart after an idle release says this one
 
     def state_from_thread(self, device: str, state: str) -> None:
         """The session's listener, called on the worker pools' threads."""
@@ -65,6 +83,7 @@ class DeviceWatch:
         except WorkerStartError as exc:
             self.host.post_message(self.StartFailed(device, str(exc)))
             return
+        self._remember_start(device)
         # Look for devices now, once the worker is up (both import torch: not at the same time on a
         # small machine), so the device picker opens with its list ready.
         if self.info is None:
@@ -89,6 +108,8 @@ class DeviceWatch:
             self.session.pool(device).ready()
         except WorkerStartError as exc:
             self.host.post_message(self.StartFailed(device, str(exc)))
+            return
+        self._remember_start(device)
 
     def probe_in_background(self) -> None:
         self.host.run_worker(lambda: self.host.post_message(self.Probed(self._probe_safely())), thread=True,
@@ -116,5 +137,6 @@ class DeviceWatch:
         except WorkerStartError as exc:
             self.host.post_message(self.StartFailed(device, str(exc)))
             return
+        self._remember_start(device)
         if exercise is not None:
             self.session.prepare(exercise)

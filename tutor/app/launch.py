@@ -24,15 +24,16 @@ def set_color_system(choice: str) -> None:
 
 
 def run_tutor(catalog: Catalog, store: ProgressStore, config: SessionConfig, start_at: Exercise | None = None,
-              notices: Sequence[str] = (), *, color_system: str = "auto") -> int:
+              notices: Sequence[str] = (), *, color_system: str = "auto", author: bool = False) -> int:
     """Run the app in this terminal; 0 when the learner quit, 1 when it stopped with an error.
 
-    start_at: the exercise to open (None: where the learner left off). The store stays open: the
-    caller opened it and closes it."""
+    start_at: the exercise to open (None: where the learner left off). author: watch the lesson
+    files, reload and lint the open exercise's when it changes. The store stays open: the caller
+    opened it and closes it."""
     set_color_system(color_system)
     from tutor.app.app import TutorApp  # Textual's App is imported only now
 
-    app = TutorApp(catalog, store, config, start_at=start_at, notices=notices)
+    app = TutorApp(catalog, store, config, start_at=start_at, notices=notices, author=author)
     try:
         app.run()
     finally:

@@ -19,6 +19,7 @@ from textual.timer import Timer
 from textual.widgets import TextArea
 
 from tutor.app.actions import BY_ID, bindings, first_key, key_label
+from tutor.app.author import AuthorMode, AuthorWatch
 from tutor.app.coach import Coach
 from tutor.app.commands import TutorCommands
 from tutor.app.devices import DeviceWatch
@@ -39,6 +40,7 @@ from tutor.lessons.catalog import Catalog
 from tutor.lessons.model import Exercise
 from tutor.progress.store import ExerciseProgress, ProgressStore
 from tutor.session import Session
+from tutor.start_times import describe
 
 
 def idle_message() -> str:
@@ -47,13 +49,14 @@ def idle_message() -> str:
             f"{first_key('hint')} gives a hint, {first_key('help')} lists every key.")
 
 
-def starting_message(device: str) -> str:
-    return (f"Starting the PyTorch worker on {device}: {STARTING} This takes a few seconds (up to half a "
-            f"minute on a busy machine). Type away: {first_key('run')} now runs your code as soon as the "
-            "worker is ready.")
+def starting_message(device: str, last_start_s: float | None) -> str:
+    how_long = (f"It took {describe(last_start_s).strip(' ()')}." if last_start_s is not None
+                else "This takes a few seconds (up to half a minute on a busy machine).")
+    return (f"Starting the PyTorch worker on {device}: {STARTING} {how_long} Type away: {first_key('run')} "
+            "now runs your code as soon as the worker is ready.")
 
 
-class MainScreen(PaneKeys, RunKeys, Screen[None]):
+class MainScreen(PaneKeys, RunKeys, AuthorMode, Screen[None]):
     BINDINGS = bindings("screen")  # the table of actions in tutor/app/actions.py
     COMMANDS = {TutorCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (130, "-wider")]
@@ -62,7 +65,7 @@ class MainScreen(PaneKeys, RunKeys, Screen[None]):
     def __init__(self, catalog: Catalog, store: ProgressStore, session: Session, *,
                  start_at: Exercise | None = None, notices: tuple[str, ...] = (),
                  probe: Callable[[], dict], show_timings: bool = True, cursor_blink: bool = True,
-                 worker_python: str | None = None) -> None:
+                 worker_python: str | None = None, author: bool = False) -> None:
         super().__init__()
         self.catalog = catalog
         self.store = store
@@ -77,6 +80,7 @@ class MainScreen(PaneKeys, RunKeys, Screen[None]):
         self.coach = Coach(self, store)
         self.devices = DeviceWatch(self, session, probe)
         self.store_watch = StoreWatch(self, store)
+        self.author = AuthorWatch(self, catalog, session) if author else None  # --author: lesson files watched
         self._elapsed_timer: Timer | None = None
 
     # -- layout -------------------------------------------------------------------------------------
@@ -120,6 +124,8 @@ class MainScreen(PaneKeys, RunKeys, Screen[None]):
         if self.store.notice:
             self.notify(self.store.notice, severity="warning", timeout=30)
         self.store_watch.start()
+        if self.author is not None:
+            self.author.start()
         exercise = self.start_at or starting_exercise(self.catalog, progress, self.store.position())
         if exercise is None:
             self.results.shown = Broken("No lessons", "No lesson pack has any exercise. Add one with --lessons DIR.")
@@ -128,6 +134,8 @@ class MainScreen(PaneKeys, RunKeys, Screen[None]):
 
     def on_unmount(self) -> None:
         self.store_watch.stop()
+        if self.author is not None:
+            self.author.stop()
         self.runs.forget()  # the screen is gone: stop the run, update nothing
         self.coach.cleanup()
 
@@ -151,15 +159,20 @@ class MainScreen(PaneKeys, RunKeys, Screen[None]):
         device = self.run_device()
         state = self.devices.states.get(device, "starting")
         if state == "starting":
-            state = f"starting: {STARTING}"
+            worker = f"{device} starting PyTorch: {self.starting_words(device)}"
+        elif state == RELEASED:  # in the learner's words: nothing is wrong, and the next run starts it
+            worker = f"{device}: worker stopped while idle – {first_key('run')} starts it"
+        else:
+            worker = f"{device} {state}"
         where = self.current.full_id if self.current else "no exercise"
-        self.sub_title = f"{where} · {device} {state}"
+        self.sub_title = f"{where} · {worker}"
         self.query_one(TutorHeader).show(self.sub_title)
 
     def idle(self) -> Idle:
         """What the results pane says before the first run: how to run, or what start-up waits for."""
         starting = self.worker_waiting() and self.devices.states.get(self.run_device()) != RELEASED
-        return Idle(starting_message(self.run_device()) if starting else idle_message())
+        device = self.run_device()
+        return Idle(starting_message(device, self.devices.last_start_s(device)) if starting else idle_message())
 
     # -- navigation ---------------------------------------------------------------------------------
     def on_lesson_tree_exercise_chosen(self, message: LessonTree.ExerciseChosen) -> None:

@@ -16,6 +16,7 @@ from tutor.app.actions import first_key
 from tutor.app.devices import DeviceWatch
 from tutor.app.runs import RunController
 from tutor.app.widgets.results import Broken, Judged, Running, Waiting
+from tutor.start_times import describe
 
 if TYPE_CHECKING:
     from tutor.app.coach import Coach
@@ -48,7 +49,13 @@ class RunKeys:
         def run_device(self) -> str: ...
         def is_open(self, exercise: Exercise) -> bool: ...
         def refresh_progress(self) -> None: ...
+        def update_header(self) -> None: ...
         def set_interval(self, interval: float, callback) -> Timer: ...
+
+    def starting_words(self, device: str) -> str:
+        """What a starting worker is doing, with how long it took last time: "importing torch… (3 s
+        last time)"."""
+        return STARTING + describe(self.devices.last_start_s(device))
 
     def worker_waiting(self) -> bool:
         """True while the device's worker is starting for the first time, or again after an idle
@@ -66,7 +73,11 @@ class RunKeys:
         self.results.hint = None
         if self.worker_waiting():
             self.queued = self.current
-            self.devices.started_at.setdefault(self.run_device(), time.monotonic())  # after a release: now
+            device = self.run_device()
+            self.devices.started_at.setdefault(device, time.monotonic())  # after a release: now
+            if self.devices.states.get(device) == RELEASED:
+                self.devices.note_state(device, "starting")  # the header says so now, not when the pool does
+                self.update_header()
             self.results.shown = self._waiting()
             self._tick_every_100ms()
             self.devices.ensure_ready(self.run_device())  # its "ready" starts the run
@@ -84,7 +95,7 @@ class RunKeys:
         device = self.run_device()
         started = self.devices.started_at.get(device)
         elapsed = time.monotonic() - started if started is not None and self.show_timings else None
-        return Waiting(device, STARTING, elapsed)
+        return Waiting(device, self.starting_words(device), elapsed)
 
     def _tick_every_100ms(self) -> None:
         if not self.show_timings:

@@ -126,6 +126,9 @@ def _app_options(parser: argparse.ArgumentParser, subcommand: bool = False) -> N
     group.add_argument("--color-system", choices=("auto", "truecolor", "256", "standard"),
                        default=argparse.SUPPRESS if subcommand else "auto",
                        help="colours to use when the terminal does not say (e.g. behind SSH)")
+    group.add_argument("--author", action="store_true", default=argparse.SUPPRESS if subcommand else False,
+                       help="for lesson authors: reload a lesson file when it changes on disk and lint the "
+                            "open exercise again, its problems shown in the results pane")
     group.add_argument("--idle-release", type=_minutes, metavar="MINUTES", default=None,
                        help=f"stop the PyTorch workers after this many minutes without a run, to free "
                             f"memory on a shared server; the next run starts them again "

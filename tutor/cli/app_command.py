@@ -52,7 +52,8 @@ def run_app(args: argparse.Namespace) -> int:
 
         status = run_tutor(catalog, store, session_config(args, spare=True, idle_release=True), start_at,
                            store_notices + notices,
-                           color_system=getattr(args, "color_system", "auto"))
+                           color_system=getattr(args, "color_system", "auto"),
+                           author=bool(getattr(args, "author", False)))
     finally:
         store.close()
     if status != 0:

@@ -137,6 +137,11 @@ class ProseCache:
                 self._lines.move_to_end(key)
             return lines
 
+    def clear(self) -> None:
+        """Forget every rendering (a lesson file changed on disk: --author)."""
+        with self._lock:
+            self._lines.clear()
+
     def render(self, key: tuple, make: Callable[[], RenderableType], width: int, palette: Palette) -> list[Strip]:
         """The cached lines, or render them now (any thread) and keep them."""
         lines = self.get(key)
