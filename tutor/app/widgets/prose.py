@@ -150,9 +150,15 @@ class ProseCache:
         return lines
 
 
+def line_console(width: int, palette: Palette) -> Console:
+    """The console the panes render with (colours are left to Textual, which downgrades them to the
+    terminal's; pictures read NO_COLOR from the environment themselves)."""
+    return Console(width=width, color_system="truecolor", force_terminal=True, theme=palette.rich_theme(),
+                   legacy_windows=False, no_color=False, highlight=False)
+
+
 def render_lines(renderable: RenderableType, width: int, palette: Palette) -> list[Strip]:
     # A console per call: rich consoles keep state while rendering, and this may run on a thread.
-    console = Console(width=width, color_system="truecolor", force_terminal=True, theme=palette.rich_theme(),
-                      legacy_windows=False, no_color=False, highlight=False)
+    console = line_console(width, palette)
     options = console.options.update_width(width)
     return [Strip(line, width) for line in console.render_lines(renderable, options, pad=True)]
