@@ -39,6 +39,7 @@ class Palette:
     accent: str
     code: str
     muted: str
+    colour_system: str = "truecolor"  # "standard" on a 16-colour terminal: pictures are drawn as characters
 
     def rich_theme(self) -> Theme:
         return Theme({
@@ -151,9 +152,11 @@ class ProseCache:
 
 
 def line_console(width: int, palette: Palette) -> Console:
-    """The console the panes render with (colours are left to Textual, which downgrades them to the
-    terminal's; pictures read NO_COLOR from the environment themselves)."""
-    return Console(width=width, color_system="truecolor", force_terminal=True, theme=palette.rich_theme(),
+    """The console the panes render with. Colours are left to Textual, which downgrades them to the
+    terminal's (256 colours too), except on a 16-colour terminal, where pictures read better as
+    characters (tutor/render/pixels.py decides from the console); pictures read NO_COLOR from the
+    environment themselves."""
+    return Console(width=width, color_system=palette.colour_system, force_terminal=True, theme=palette.rich_theme(),
                    legacy_windows=False, no_color=False, highlight=False)
 
 
