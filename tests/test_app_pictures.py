@@ -104,3 +104,26 @@ async def test_sixteen_colours_draw_pictures_as_characters(monkeypatch):
     async with app.run_test(size=(80, 24)) as pilot:
         await answer(WRONG_DIGIT)(pilot)
         assert not picture_rows(app) and "'@' 1" in flat(results_text(app))
+
+
+# -- ```python show blocks in the exercise pane ------------------------------------------------------
+
+async def test_show_blocks_are_drawn_in_place_in_the_exercise_pane():
+    app = live_app("live/digit", show_timings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot)
+        await settle(pilot)
+        pane = app.main_screen.explanation
+        lines = pane.text.splitlines()
+        code_end = next(index for index, line in enumerate(lines) if '"other corner")]' in line)
+        labels = next(index for index, line in enumerate(lines) if line.split() == ["corner", "other", "corner"])
+        heatmap = next(index for index, line in enumerate(lines) if line.split() == ["0", "3", "-1", "-1", "-1", "-1"])
+        after = next(index for index, line in enumerate(lines) if "Text after the pictures." in line)
+        assert code_end < labels < heatmap < after  # each drawing under its own block, the text after them
+        assert sum("▀" in line for line in lines[labels:heatmap]) >= 6  # the two pictures, in colour
+        assert "values -1 … 3" in flat(pane.text)
+        # Once per lesson: the next exercise of the same lesson draws them at once, from the cache.
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert "live/confusion" in pane.text and "values -1 … 3" in flat(pane.text)
+        assert app.main_screen.shows._asked == {"live"}
