@@ -22,8 +22,9 @@ def test_bench_runs_end_to_end_and_writes_the_documented_keys(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     figures = json.loads(out.read_text())
     for key in ("check_latency_ms", "recovery_ms", "transfer_mb_s", "app", "lint_s", "machine", "goals", "startup",
-                "footprint", "variants", "streaming"):
+                "footprint", "variants", "streaming", "drawing"):
         assert key in figures
+    assert figures["drawing"]["mismatch_28x28_80col_truecolor"]["p50"] > 0 and "drawing: a 28x28" in result.stdout
     for workload in ("a_one_line", "b_function", "c_training"):
         row = figures["check_latency_ms"][workload]
         for peer in ("tutor", "subprocess") + (("jupyter",) if jupyter else ()):

@@ -29,6 +29,7 @@ from tutor.session import Session, WorkerStartError
 
 if TYPE_CHECKING:
     from tutor.app.runs import RunController
+    from tutor.app.shows import ShowRunner
     from tutor.app.widgets.explanation import Explanation
     from tutor.app.widgets.lesson_tree import LessonTree
     from tutor.app.widgets.results import Results
@@ -169,6 +170,7 @@ class AuthorMode:
         runs: RunController
         results: Results
         explanation: Explanation
+        shows: ShowRunner
         tree: LessonTree
 
         def open_exercise(self, exercise: Exercise) -> None: ...
@@ -195,6 +197,7 @@ class AuthorMode:
                 self.notify(visible(clash), severity="warning", timeout=15)
             return
         self.explanation.cache.clear()  # rendered from the old lesson's text
+        self.shows.forget(message.lesson.id)  # its pictures too
         self.tree.build(self.progress())  # titles and exercises may have changed
         if not is_open or self.current is None:
             if self.current is not None:

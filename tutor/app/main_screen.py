@@ -26,6 +26,7 @@ from tutor.app.devices import DeviceWatch
 from tutor.app.panes import PaneKeys
 from tutor.app.resume import starting_exercise
 from tutor.app.run_keys import RELEASED, STARTING, RunKeys
+from tutor.app.shows import ShowRunner
 from tutor.app.runs import RunController
 from tutor.app.screens.device_picker import DevicePicker
 from tutor.app.screens.help import HelpScreen, help_text
@@ -81,6 +82,7 @@ class MainScreen(PaneKeys, RunKeys, AuthorMode, Screen[None]):
         self.devices = DeviceWatch(self, session, probe)
         self.store_watch = StoreWatch(self, store)
         self.author = AuthorWatch(self, catalog, session) if author else None  # --author: lesson files watched
+        self.shows = ShowRunner(self, session)
         self._elapsed_timer: Timer | None = None
 
     # -- layout -------------------------------------------------------------------------------------
@@ -195,6 +197,10 @@ class MainScreen(PaneKeys, RunKeys, AuthorMode, Screen[None]):
         self.editor.focus()
         self.run_worker(lambda: self.session.prepare(exercise), thread=True, exclusive=True, group="prepare",
                         exit_on_error=False)  # the learner's first run then only runs their code
+        self.shows.start(self.catalog.lesson(exercise.lesson_id))  # the lesson's pictures, drawn when they come
+
+    def on_show_runner_drawn(self, message: ShowRunner.Drawn) -> None:
+        self.explanation.add_shown(message.lesson_id, message.values)
 
     def is_open(self, exercise: Exercise) -> bool:
         return self.current is not None and exercise.full_id == self.current.full_id

@@ -3,6 +3,10 @@ run is in progress, and the verdict when it comes.
 
 F5 before the worker has started (torch takes 10-30 s to import on a busy machine) queues the run:
 the results pane says what it waits for, and the run starts when the worker reports ready.
+
+While a run runs, the pane shows what it has shown so far (tutor/app/widgets/live_view.py): each
+Heard from the run's thread repaints it, at most once per REPAINT_S, so a print in a hot loop
+leaves the keys answered at once.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
 
 FAILURE_TITLES = {"lesson": "This exercise is broken", "worker": "The PyTorch worker could not start",
                   "internal": "The tutor hit a problem"}
+REPAINT_S = 0.08  # the live view's repaints, at most one per this many seconds
 STARTING = "importing torch…"  # what a starting worker spends its time on
 RELEASED = "released"  # the session stopped its workers for being idle; the next run starts them
 NOT_STARTED = {None, "starting", "stopped", RELEASED}  # states in which a run would only wait for the worker
@@ -34,6 +39,8 @@ NOT_STARTED = {None, "starting", "stopped", RELEASED}  # states in which a run w
 
 class RunKeys:
     _elapsed_timer: Timer | None = None
+    _repaint_timer: Timer | None = None
+    _last_repaint: float = 0.0
     queued: Exercise | None = None  # the exercise whose run waits for its worker
 
     if TYPE_CHECKING:  # what the mixin uses of MainScreen
@@ -51,6 +58,7 @@ class RunKeys:
         def refresh_progress(self) -> None: ...
         def update_header(self) -> None: ...
         def set_interval(self, interval: float, callback) -> Timer: ...
+        def set_timer(self, delay: float, callback) -> Timer: ...
 
     def starting_words(self, device: str) -> str:
         """What a starting worker is doing, with how long it took last time: "importing torch… (3 s
@@ -88,8 +96,29 @@ class RunKeys:
         self.queued = None
         assert self.current is not None
         self.runs.start(self.current, self.editor.text)
-        self.results.shown = Running(self.run_device(), 0.0 if self.show_timings else None)
+        self.results.shown = self.running_shown()
         self._tick_every_100ms()
+
+    def running_shown(self, stopping: bool = False) -> Running:
+        """The run in progress as the pane shows it: elapsed time and what it has shown so far."""
+        live = self.runs.live.snapshot()
+        return Running(self.run_device(), self.runs.elapsed_s if self.show_timings else None,
+                       stopping=stopping or self.runs.stopping, live=None if live.empty else live)
+
+    def on_run_controller_heard(self, message: RunController.Heard) -> None:
+        if message.run_id != self.runs.run_id or not self.runs.running:
+            return
+        wait = self._last_repaint + REPAINT_S - time.monotonic()
+        if wait <= 0:
+            self._repaint_live()
+        elif self._repaint_timer is None:
+            self._repaint_timer = self.set_timer(wait, self._repaint_live)
+
+    def _repaint_live(self) -> None:
+        self._repaint_timer = None
+        self._last_repaint = time.monotonic()
+        if self.runs.running and self.queued is None:
+            self.results.shown = self.running_shown()
 
     def _waiting(self) -> Waiting:
         device = self.run_device()
@@ -109,8 +138,8 @@ class RunKeys:
         if self.queued is not None:
             self.results.shown = self._waiting()
         elif self.runs.running:
-            self.results.shown = Running(self.run_device(), self.runs.elapsed_s,
-                                         stopping=self.runs.stopping)
+            self._last_repaint = time.monotonic()  # the tick draws what the run has shown too
+            self.results.shown = self.running_shown()
 
     def _run_ended(self) -> None:
         if self._elapsed_timer is not None:
@@ -128,8 +157,7 @@ class RunKeys:
             self.results.shown = Broken("Run cancelled", f"{first_key('run')} runs your code once the worker is ready.")
             return
         if self.runs.stop():
-            self.results.shown = Running(self.run_device(), self.runs.elapsed_s if self.show_timings else None,
-                                         stopping=True)
+            self.results.shown = self.running_shown(stopping=True)
 
     def stop_run(self) -> None:
         """Stop the run in progress (or forget the queued one), if any: its report would be stale."""

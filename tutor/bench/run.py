@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 from tutor.bench import peers, tutor_side
+from tutor.bench.drawing import drawing_figures
 from tutor.bench.footprint import footprint
 from tutor.bench.startup import startup_timeline
 from tutor.bench.stats import ratio, summarise, time_ms
@@ -96,6 +97,8 @@ def run_all(counts: Counts, progress=lambda message: None, with_jupyter: bool = 
     results["variants"] = tutor_side.variants_cost(counts.latency["a_one_line"])
     progress("streaming a run's output: a print per training step, heard and not")
     results["streaming"] = tutor_side.streaming_cost(counts.latency["c_training"])
+    progress("drawing: a 28x28 mismatch picture, a heatmap and curves")
+    results["drawing"] = drawing_figures(max(5, min(50, counts.latency["a_one_line"])))
     if counts.lint:
         progress("lint of the built-in curriculum")
         results["lint_s"] = tutor_side.lint_time()

@@ -151,6 +151,15 @@ def render(results: dict) -> None:
     if streaming:
         console.print(f"streaming: workload (c) printing every step {_figure(streaming['not_heard'])} ms, "
                       f"heard as it prints {_figure(streaming['heard'])} ms ({streaming['overhead']:+.1%})")
+    drawing = results.get("drawing") or {}
+    if drawing:
+        mismatch = drawing.get("mismatch_28x28_80col_truecolor")
+        console.print(f"drawing: a 28x28 mismatch picture {_figure(mismatch)} ms (truecolor), "
+                      f"{_figure(drawing.get('mismatch_28x28_80col_256'))} ms (256 colours), "
+                      f"{_figure(drawing.get('mismatch_28x28_80col_no_colour'))} ms (no colour); "
+                      f"a 12x12 heatmap {_figure(drawing.get('heatmap_12x12_80col_truecolor'))} ms; "
+                      f"a curve of 1k points {_figure(drawing.get('curve_1k_points_80col'))} ms, "
+                      f"100k {_figure(drawing.get('curve_100k_points_80col'))} ms")
     lint = results.get("lint_s")
     console.print(f"lint: {lint['seconds']:.1f} s for {lint['exercises']} exercises "
                   f"({lint['per_exercise_ms']:.0f} ms each)" if lint else "lint: not measured (--quick)")

@@ -3,12 +3,14 @@ error, and what the code printed. The front ends differ only by the parameters t
 
 from __future__ import annotations
 
+from rich.columns import Columns
 from rich.console import Group, RenderableType
 from rich.text import Text
 
 from tutor.checking.verdict import CheckResult, Verdict
 from tutor.render.checks import CheckRows
 from tutor.render.curves import CurvePlot
+from tutor.render.heatmap import NUMBERS_UP_TO, Heatmap
 from tutor.render.mismatch import MismatchView
 from tutor.render.panels import error_panel, output_panels
 from tutor.render.pictures import PictureComparison, is_image_like
@@ -44,12 +46,25 @@ def headline(verdict: Verdict, name_exercise: bool = False, show_timing: bool = 
     return text
 
 
+def is_matrix(shape: tuple[int, ...]) -> bool:
+    """A matrix read by its values (a confusion matrix, attention weights, a mask): 2-D, at least
+    4x4 (smaller ones read as numbers alone), at most 12x12 (larger ones read as pictures)."""
+    return len(shape) == 2 and 4 <= min(shape) and max(shape) <= NUMBERS_UP_TO
+
+
 def mismatch_view(check: CheckResult, picture_height: int = 20) -> RenderableType:
-    """An image drawn as pictures (expected, yours, the difference) above the window of numbers;
-    anything else as the numbers alone."""
+    """A matrix drawn as two heatmaps (expected, yours) and an image as pictures (expected, yours,
+    the difference), above the window of numbers; anything else as the numbers alone."""
     numbers = MismatchView(check.mismatch, check.name)
     pictures = check.pictures
-    if pictures is None or not is_image_like(pictures.expected.shape):
+    if pictures is None:
+        return numbers
+    shape = tuple(pictures.expected.shape)
+    if is_matrix(shape) and tuple(pictures.got.shape) == shape:
+        heatmaps = [Heatmap(pictures.expected, f"{check.name}: expected", max_height=picture_height),
+                    Heatmap(pictures.got, f"{check.name}: yours", max_height=picture_height)]
+        return Group(Columns(heatmaps, padding=(0, 3)), numbers)
+    if not is_image_like(shape):
         return numbers
     return Group(PictureComparison(pictures.expected, pictures.got, check.name, max_height=picture_height), numbers)
 

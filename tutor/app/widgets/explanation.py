@@ -1,7 +1,8 @@
 """The explanation pane: the exercise's prompt (with hints taken so far and the solution once
 revealed), then the lesson's text. One widget drawing cached lines (tutor/app/widgets/prose.py):
 the prompt part is rendered at once, the lesson's text comes from the cache or from a thread, and
-the next lessons are rendered ahead while the learner reads."""
+the next lessons are rendered ahead while the learner reads. The values of the lesson's ```python
+show blocks arrive later (tutor/app/shows.py): the text shows first, then again with the pictures."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ class Explanation(LinePane):
         self._body: list[Strip] = []
         self._body_key: tuple | None = None
         self._prefetch_timer = None
+        self.shows: dict[str, dict[int, object]] = {}  # lesson id -> its show blocks' values
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda theme: self._lay_out())
@@ -76,7 +78,7 @@ class Explanation(LinePane):
         self._head = self.cache.render(
             head_key, lambda: exercise_head(shown.lesson, shown.exercise, shown.hints, shown.solution, palette,
                                             width), width, palette)
-        body_key = ("body", shown.lesson.id, width, palette)
+        body_key = self._body_key_for(shown.lesson, width, palette)
         self._body_key = body_key
         body = self.cache.get(body_key)
         self._body = body if body is not None else []
@@ -85,9 +87,19 @@ class Explanation(LinePane):
                             group="prose", exit_on_error=False)
         self._resize_virtual()
 
+    def add_shown(self, lesson_id: str, values: dict[int, object]) -> None:
+        """The lesson's show blocks ran: draw their values (now, if the lesson is on screen)."""
+        self.shows[lesson_id] = values
+        if self.shown is not None and self.shown.lesson.id == lesson_id and values:
+            self._lay_out()
+
+    def _body_key_for(self, lesson: Lesson, width: int, palette: Palette) -> tuple:
+        return ("body", lesson.id, width, palette, bool(self.shows.get(lesson.id)))
+
     def _render_body(self, lesson: Lesson, key: tuple, width: int, palette: Palette) -> None:
         """On a thread."""
-        self.cache.render(key, lambda: lesson_body(lesson, palette), width, palette)
+        shown = self.shows.get(lesson.id)
+        self.cache.render(key, lambda: lesson_body(lesson, palette, shown), width, palette)
         self.post_message(self.BodyRendered(key))
 
     def on_explanation_body_rendered(self, message: BodyRendered) -> None:
@@ -112,8 +124,8 @@ class Explanation(LinePane):
             self.cache.render(self._head_key(shown, width, palette),
                               partial(exercise_head, shown.lesson, shown.exercise, shown.hints, shown.solution,
                                       palette, width), width, palette)
-            self.cache.render(("body", shown.lesson.id, width, palette), partial(lesson_body, shown.lesson, palette),
-                              width, palette)
+            self.cache.render(self._body_key_for(shown.lesson, width, palette),
+                              partial(lesson_body, shown.lesson, palette, self.shows.get(shown.lesson.id)), width, palette)
 
     @staticmethod
     def _head_key(shown: Shown, width: int, palette: Palette) -> tuple:

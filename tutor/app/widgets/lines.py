@@ -4,6 +4,7 @@ copies lines. Its border says "ctrl+↓ more" while there is more to read (widge
 
 from __future__ import annotations
 
+from textual import constants
 from textual.color import Color
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -44,8 +45,13 @@ class LinePane(ScrollView, can_focus=True):
             except Exception:  # noqa: BLE001 - a theme without this variable: the fallback
                 return fallback
 
+        # 16 colours: asked for (--color-system standard) or found on the terminal (a headless
+        # test's console also says "standard", with no terminal to draw on).
+        found = self.app.console.color_system in ("standard", "windows") and not self.app.is_headless
+        few_colours = constants.COLOR_SYSTEM in ("standard", "windows") or found
         return Palette(dark=dark, accent=colour("accent", "#ffa62b"), code=colour("warning", "#ffa62b"),
-                       muted=colour("foreground-muted", "#888888"))
+                       muted=colour("foreground-muted", "#888888"),
+                       colour_system="standard" if few_colours else "truecolor")
 
     def set_lines(self, lines: list[Strip]) -> None:
         self._lines = lines

@@ -39,6 +39,7 @@ class Palette:
     accent: str
     code: str
     muted: str
+    colour_system: str = "truecolor"  # "standard" on a 16-colour terminal: pictures are drawn as characters
 
     def rich_theme(self) -> Theme:
         return Theme({
@@ -113,13 +114,41 @@ def exercise_head(lesson: Lesson, exercise: Exercise, hints: tuple[str, ...], so
     return Group(*parts)
 
 
-def lesson_body(lesson: Lesson, palette: Palette) -> RenderableType:
+def lesson_body(lesson: Lesson, palette: Palette, shown: dict[int, object] | None = None) -> RenderableType:
+    """The lesson's title, summary and text; `shown`: the values of its ```python show blocks by
+    their fence line (tutor/prose.py), each drawn under its block."""
     parts: list[RenderableType] = [Padding(Text(lesson.title, style="markdown.h2"), (1, 0, 0, 0))]
     if lesson.summary:
         parts += [Text(""), Text(lesson.summary.strip(), style="italic")]
     if lesson.explanation.strip():
-        parts += [Text(""), markdown(lesson.explanation.strip(), palette)]
+        parts.append(Text(""))
+        parts += explanation_parts(lesson.explanation, palette, shown or {})
     return Group(*parts)
+
+
+def explanation_parts(text: str, palette: Palette, shown: dict[int, object]) -> list[RenderableType]:
+    """The explanation's Markdown cut after each shown block's closing fence, its drawing there."""
+    from tutor.app.widgets.shows import drawing  # numpy and the pictures: only when there is one
+
+    lines = text.splitlines()
+    parts: list[RenderableType] = []
+    start = 0
+    for fence_line in sorted(shown):
+        opening = fence_line - 1
+        if not start <= opening < len(lines):
+            continue
+        fence = lines[opening].strip()[:3]
+        end = next((index for index in range(opening + 1, len(lines)) if lines[index].strip().startswith(fence)),
+                   len(lines) - 1)
+        chunk = "\n".join(lines[start:end + 1]).strip()
+        if chunk:
+            parts.append(markdown(chunk, palette))
+        parts += [drawing(shown[fence_line]), Text("")]
+        start = end + 1
+    rest = "\n".join(lines[start:]).strip()
+    if rest:
+        parts.append(markdown(rest, palette))
+    return parts
 
 
 class ProseCache:
@@ -155,9 +184,17 @@ class ProseCache:
         return lines
 
 
+def line_console(width: int, palette: Palette) -> Console:
+    """The console the panes render with. Colours are left to Textual, which downgrades them to the
+    terminal's (256 colours too), except on a 16-colour terminal, where pictures read better as
+    characters (tutor/render/pixels.py decides from the console); pictures read NO_COLOR from the
+    environment themselves."""
+    return Console(width=width, color_system=palette.colour_system, force_terminal=True, theme=palette.rich_theme(),
+                   legacy_windows=False, no_color=False, highlight=False)
+
+
 def render_lines(renderable: RenderableType, width: int, palette: Palette) -> list[Strip]:
     # A console per call: rich consoles keep state while rendering, and this may run on a thread.
-    console = Console(width=width, color_system="truecolor", force_terminal=True, theme=palette.rich_theme(),
-                      legacy_windows=False, no_color=False, highlight=False)
+    console = line_console(width, palette)
     options = console.options.update_width(width)
     return [Strip(line, width) for line in console.render_lines(renderable, options, pad=True)]

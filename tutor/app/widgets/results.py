@@ -14,7 +14,8 @@ from textual.reactive import reactive
 
 from tutor.app.actions import first_key
 from tutor.app.widgets.lines import LinePane
-from tutor.app.widgets.prose import markdown, render_lines
+from tutor.app.widgets.live_view import Running, running_renderable
+from tutor.app.widgets.prose import line_console, markdown, render_lines
 from tutor.checking.verdict import Verdict
 from tutor.render import render_verdict
 
@@ -22,13 +23,6 @@ from tutor.render import render_verdict
 @dataclass(frozen=True)
 class Idle:
     message: str
-
-
-@dataclass(frozen=True)
-class Running:
-    device: str
-    elapsed_s: float | None  # None: not shown (screenshots)
-    stopping: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,6 +128,21 @@ class Results(LinePane):
         heading, hint = render_hint(self.hint)
         return Group(heading, markdown(hint, self.palette()), Text(""), body)
 
+    @property
+    def content_height(self) -> int:
+        return self.scrollable_content_region.height
+
+    @property
+    def picture_height(self) -> int:
+        """Rows an image may take: the pane's height (10 at 80x24), so expected, yours and the
+        difference show whole once scrolled to; never less than 8, never more than 20."""
+        return max(8, min(20, self.content_height))
+
+    @property
+    def curve_height(self) -> int:
+        """Rows of a curve's plot: with its title, axis and legend it fits the pane (8 at 80x24)."""
+        return max(6, min(14, self.content_height - 5))
+
     def _draw(self, home: bool) -> None:
         width = self.content_width
         if width <= 0:
@@ -146,18 +155,15 @@ class Results(LinePane):
         if isinstance(shown, Idle):
             return Text(shown.message, style="dim")
         if isinstance(shown, Running):
-            text = Text("◌ Running on ", style="bold")
-            text.append(shown.device, style="bold")
-            if shown.elapsed_s is not None:
-                text.append(f"  {shown.elapsed_s:.1f} s", style="bold")
-            text.append("\nStopping…" if shown.stopping else f"\n{first_key('stop')} stops it. You can keep typing.",
-                        style="dim")
-            return text
+            width = self.content_width
+            return running_renderable(shown, width=width, height=self.content_height, curve_height=self.curve_height,
+                                      console=line_console(width, self.palette()))
         if isinstance(shown, Waiting):
             return render_waiting(shown)
         if isinstance(shown, Judged):
             return render_verdict(shown.verdict, show_timing=self.show_timing,
-                                  follow_up=follow_up(shown.verdict, shown.next_title), marked_line=True)
+                                  follow_up=follow_up(shown.verdict, shown.next_title), marked_line=True,
+                                  picture_height=self.picture_height, curve_height=self.curve_height)
         text = Text(f"✘ {shown.title}\n", style="bold red")
         text.append(shown.reason)
         return text
