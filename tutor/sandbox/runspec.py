@@ -18,12 +18,14 @@ from enum import Enum
 from typing import Any, Literal
 
 from tutor.sandbox.protocol import ProtocolError
+from tutor.sandbox.wire_fields import MAX_ITEMS
+from tutor.sandbox.wire_fields import flag as _flag, integer as _integer, mapping as _mapping
+from tutor.sandbox.wire_fields import optional_real as _optional_real, optional_text as _optional_text
+from tutor.sandbox.wire_fields import real as _real, text as _text, texts as _texts
 
 ProbeKind = Literal["value", "assert", "function"]
 PROBE_KINDS: tuple[ProbeKind, ...] = ("value", "assert", "function")
 PHASES = ("setup", "code", "checks")
-MAX_TEXT = 256 * 1024  # any one string in a reply (messages, reprs, captured check output)
-MAX_ITEMS = 100_000  # any one list in a reply
 MAX_FACTS = 8
 
 
@@ -356,71 +358,6 @@ def event_from_wire(data: object) -> ProgressEvent | CurveEvent:
             raise ProtocolError("a curve event starts at a negative index")
         return CurveEvent(name=_text(data, "name")[:200], start=start, values=tuple(points))
     raise ProtocolError(f"unknown event kind {str(kind)[:40]!r}")
-
-
-# -- validation: one clear ProtocolError for any malformed field ------------------------------------
-
-def _mapping(data: object, what: str) -> dict:
-    if not isinstance(data, dict):
-        raise ProtocolError(f"a {what} must be an object, not {type(data).__name__}")
-    return data
-
-
-_REQUIRED = object()
-
-
-def _text(data: dict, key: str, default: object = _REQUIRED) -> str:
-    value = data.get(key, default)
-    if value is _REQUIRED:
-        raise ProtocolError(f"field {key!r} is missing")
-    if not isinstance(value, str):
-        raise ProtocolError(f"field {key!r} must be text, not {type(value).__name__}")
-    if len(value) > MAX_TEXT:
-        raise ProtocolError(f"field {key!r} is over {MAX_TEXT:,} characters")
-    return value
-
-
-def _optional_text(data: dict, key: str) -> str | None:
-    return None if data.get(key) is None else _text(data, key)
-
-
-def _texts(data: dict, key: str, default: object = _REQUIRED) -> list[str]:
-    value = data.get(key, default)
-    if value is _REQUIRED:
-        raise ProtocolError(f"field {key!r} is missing")
-    if not isinstance(value, list) or len(value) > MAX_ITEMS:
-        raise ProtocolError(f"field {key!r} must be a list of text")
-    for item in value:
-        if not isinstance(item, str) or len(item) > MAX_TEXT:
-            raise ProtocolError(f"field {key!r} must be a list of text")
-    return value
-
-
-def _integer(data: dict, key: str, default: object = _REQUIRED) -> int:
-    value = data.get(key, default)
-    if value is _REQUIRED:
-        raise ProtocolError(f"field {key!r} is missing")
-    if not isinstance(value, int) or isinstance(value, bool) or abs(value) > 2**62:
-        raise ProtocolError(f"field {key!r} must be a whole number")
-    return value
-
-
-def _real(data: dict, key: str) -> float:
-    value = data.get(key)
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
-        raise ProtocolError(f"field {key!r} must be a number")
-    return float(value)
-
-
-def _optional_real(data: dict, key: str) -> float | None:
-    return None if data.get(key) is None else _real(data, key)
-
-
-def _flag(data: dict, key: str) -> bool:
-    value = data.get(key, False)
-    if not isinstance(value, bool):
-        raise ProtocolError(f"field {key!r} must be true or false")
-    return value
 
 
 __all__ = ["CallCase", "CurveEvent", "ErrorReport", "LoadRequest", "Outcome", "OutputEvent", "Probe",
