@@ -8,20 +8,18 @@ import secrets
 import select
 import signal
 import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Callable
 
-from tutor.options import DEFAULT_MEMORY_LIMIT
 from tutor.sandbox import arena, reap
 from tutor.sandbox.capture import Captured, OutputCapture, enlarge_pipe
 from tutor.sandbox.protocol import ChannelClosed, IncompleteFrame, ProtocolError, end_marker, read_frame, write_frame
 from tutor.sandbox.runspec import EVENT_OP, Outcome, OutputEvent, RunEvent, event_from_wire
 from tutor.sandbox.scratch import ScratchFolder
 from tutor.sandbox.template import TEMPLATES, ForkedProcess, TemplateError, template_environment
+from tutor.sandbox.worker_types import Exchange, WorkerSpec, WorkerStartError, describe_exit
 
 EventListener = Callable[[RunEvent], None]
 
@@ -35,49 +33,6 @@ def _output_listener(on_event: EventListener | None) -> Callable[[str, str], Non
 # PR_SET_PDEATHSIG fires when the *thread* that forked the worker ends, so every worker is
 # started from this one long-lived thread rather than from whichever thread asked.
 _spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ptref-spawner")
-
-
-@dataclass(frozen=True)
-class WorkerSpec:
-    """How to start a worker. Workers with equal specs are interchangeable (a spare can stand in)."""
-
-    device: str = "cpu"
-    python: str = sys.executable
-    threads: int = 1
-    memory_limit: int = DEFAULT_MEMORY_LIMIT  # bytes of address space beyond torch's own; CPU workers only
-    file_size_limit: int = 256 * 1024**2
-    open_files: int = 1024
-    gpu_memory_fraction: float | None = None  # CUDA workers: share of the device's memory
-    output_cap: int = 64 * 1024
-    extra_env: tuple[tuple[str, str], ...] = ()
-    # The sandbox policy. A worker's seccomp filter can never be loosened, so exercises that may
-    # start processes (sandbox.processes = true) need workers started that way.
-    allow_processes: bool = False
-
-
-class WorkerStartError(RuntimeError):
-    """The worker could not start (no torch in that interpreter, device unavailable...)."""
-
-    def __init__(self, message: str, available: list[str] | None = None, interrupted: bool = False) -> None:
-        super().__init__(message)
-        self.available = available or []
-        # Killed by a signal before it said hello (from outside, or the OOM killer): a fresh
-        # worker may well start, unlike one that failed on its own (no torch, no such device).
-        self.interrupted = interrupted
-
-
-@dataclass
-class Exchange:
-    """How one request ended, as seen from the tutor: the worker's reply, and whether the tutor
-    ended the request itself (timeout, stopped by the learner, or the worker died)."""
-
-    ended: Outcome | None = None  # None: the worker replied on its own
-    reply: dict | None = None  # the reply's header, when one arrived (also after an interrupt)
-    buffers: list = field(default_factory=list)
-    stdout: Captured = field(default_factory=Captured)
-    stderr: Captured = field(default_factory=Captured)
-    exit_description: str = ""
-    elapsed_ms: float = 0.0
 
 
 class WorkerProcess:
@@ -424,26 +379,6 @@ class WorkerProcess:
     def close(self) -> None:
         """Stop the worker now: it holds nothing that a gentler exit would save."""
         self.kill()
-
-
-def describe_exit(returncode: int | None) -> str:
-    if returncode is None:
-        return "the worker stopped answering"
-    if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = f"signal {-returncode}"
-        meaning = {
-            "SIGSEGV": "a segmentation fault (the code touched memory it must not)",
-            "SIGBUS": "a bus error (bad memory access)",
-            "SIGABRT": "an abort inside a library",
-            "SIGKILL": "killed (out of memory, or stopped from outside)",
-            "SIGFPE": "a floating-point exception",
-            "SIGILL": "an illegal instruction",
-        }.get(name, name)
-        return f"the worker died from {meaning} ({name})"
-    return f"the worker process exited with status {returncode} (os._exit or a fatal error)"
 
 
 def _text(value: object) -> str:
