@@ -228,3 +228,17 @@ async def test_a_device_that_cannot_start_says_so_and_switching_back_works():
         await wait_ready(pilot)
         text = await run_check(pilot)
         assert "✔ Passed" in text
+
+
+async def test_the_sessions_long_lived_objects_are_kept_out_of_the_collectors_sight():
+    """A full garbage collection over Textual, rich and the lessons took ~100 ms, inside key
+    presses; once the first screen is up, what lives all session is frozen out of its walk."""
+    import gc
+
+    gc.unfreeze()  # what an earlier app in this test process froze
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        assert gc.get_freeze_count() > 10_000
+    gc.unfreeze()

@@ -6,6 +6,7 @@ store, the catalog, the theme, and the main screen (tutor/app/main_screen.py), w
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 from typing import Callable
@@ -19,6 +20,9 @@ from tutor.lessons.catalog import Catalog
 from tutor.lessons.model import Exercise
 from tutor.progress.store import ProgressStore
 from tutor.session import Session, SessionConfig, probe_devices
+
+
+FREEZE_AGAIN_AFTER = 5.0  # seconds: after the prefetch (1.5 s) and the first show blocks
 
 
 class TutorApp(App[None]):
@@ -40,6 +44,15 @@ class TutorApp(App[None]):
             probe=probe or (lambda: probe_devices(config.python, config.threads)), show_timings=show_timings,
             cursor_blink=self.CURSOR_BLINK,
             worker_python=None if config.python == sys.executable else config.python, author=author)
+
+    def on_mount(self) -> None:
+        # A full garbage collection walks every object alive: with Textual, rich and the lessons
+        # loaded that is ~100 ms, and it landed inside key presses (the slowest F2, F3 and ctrl+n
+        # of the key bench were each one). Objects that live for the whole session are moved out
+        # of the collector's sight once the first screen is up, and again once the first
+        # exercise's neighbours and pictures are rendered.
+        self.call_after_refresh(gc.freeze)
+        self.set_timer(FREEZE_AGAIN_AFTER, gc.freeze)
 
     def get_default_screen(self) -> Screen:
         return self.main_screen
