@@ -183,6 +183,15 @@ def test_an_optimizer_step_keeps_its_worker_and_a_learners_wrapper_is_still_undo
     assert verdict.passed and "patched" not in verdict.stdout
 
 
+def test_an_environment_changed_by_one_run_is_back_for_the_next(session):
+    changed, _ = run(session, "import os\nos.environ['PTREF_LEFT_BEHIND'] = '1'\n"
+                              "os.environ.pop('PATH', None)\n" + CORRECT)
+    assert changed.passed
+    verdict, _ = run(session, "import os\nprint('PTREF_LEFT_BEHIND' in os.environ, 'PATH' in os.environ)\n"
+                              + CORRECT)
+    assert verdict.stdout == "False True\n"
+
+
 def test_fifty_timeouts_in_a_row_then_a_pass_at_normal_speed(session):
     """Interrupting a pure-Python loop keeps the worker; the next answer is as fast as ever."""
     exercise = session.catalog.exercise("faults/double")

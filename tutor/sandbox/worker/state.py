@@ -49,6 +49,7 @@ class GlobalState:
         self.numpy_err = np.geterr()
         self.warning_filters = list(warnings.filters)
         self.environ = dict(os.environ)
+        self.environ_data = _environ_data()
         self.path = list(sys.path)
         self.recursion_limit = sys.getrecursionlimit()
         self.baseline_threads = {thread.ident for thread in threading.enumerate()}
@@ -83,7 +84,7 @@ class GlobalState:
         warnings.filters[:] = self.warning_filters
         if hasattr(warnings, "_filters_mutated"):  # invalidates the per-module "already shown" caches
             warnings._filters_mutated()
-        if os.environ != self.environ:
+        if _environ_data() != self.environ_data:
             os.environ.clear()
             os.environ.update(self.environ)
         sys.path[:] = self.path
@@ -118,6 +119,13 @@ class GlobalState:
     def stray_threads(self) -> int:
         return sum(1 for thread in threading.enumerate()
                    if thread.ident not in self.baseline_threads and thread.is_alive())
+
+
+def _environ_data() -> dict:
+    """The environment as the OS holds it (bytes): comparing os.environ itself decodes every
+    variable, 0.1 ms per run, a sixth of a one-line check's time in the worker."""
+    data = getattr(os.environ, "_data", None)
+    return dict(data) if isinstance(data, dict) else dict(os.environ)
 
 
 _TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
