@@ -192,6 +192,14 @@ def test_an_environment_changed_by_one_run_is_back_for_the_next(session):
     assert verdict.stdout == "False True\n"
 
 
+def test_what_c_code_prints_is_in_the_runs_output_not_the_next(session):
+    """C's stdout is block-buffered on a pipe: the worker flushes it before each reply."""
+    verdict, _ = run(session, "import ctypes\nctypes.CDLL(None).printf(b'from C\\n')\n" + CORRECT)
+    assert verdict.passed and "from C" in verdict.stdout
+    verdict, _ = run(session, CORRECT)
+    assert "from C" not in verdict.stdout
+
+
 def test_fifty_timeouts_in_a_row_then_a_pass_at_normal_speed(session):
     """Interrupting a pure-Python loop keeps the worker; the next answer is as fast as ever."""
     exercise = session.catalog.exercise("faults/double")

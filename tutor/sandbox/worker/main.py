@@ -8,6 +8,7 @@ reply it writes an end-of-run marker on both, so the tutor can cut the stream in
 from __future__ import annotations
 
 import ctypes
+import functools
 import faulthandler
 import json
 import os
@@ -197,12 +198,24 @@ class Worker:
                 stream.flush()
             except (OSError, ValueError):
                 pass
-        try:
-            ctypes.CDLL(None).fflush(None)  # C-level writes (printf in extensions) still buffered
-        except (OSError, AttributeError):
-            pass
+        flush_c_streams()  # C-level writes (printf in extensions) still buffered
         os.dup2(self.saved_stdout, 1)
         os.dup2(self.saved_stderr, 2)
+
+
+@functools.cache
+def _c_fflush():
+    """libc's fflush, looked up once (loading the library on every reply cost more than the flush)."""
+    try:
+        return ctypes.CDLL(None).fflush
+    except (OSError, AttributeError):
+        return None
+
+
+def flush_c_streams() -> None:
+    fflush = _c_fflush()
+    if fflush is not None:
+        fflush(None)
 
 
 _WARM_UP = RunRequest(
