@@ -168,12 +168,21 @@ TRAIN_STEP = ("import torch\nmodel = torch.nn.Linear(3, 1)\nopt = torch.optim.SG
 def test_an_optimizer_step_keeps_its_worker_and_a_learners_wrapper_is_still_undone(session):
     """The first optimizer step imports torch._dynamo, which wraps torch.manual_seed: torch's own
     change, kept (recycling the worker for it made every training run import torch._dynamo
-    again, about a second each). A learner's wrapper of the same function is still put back."""
+    again, about a second each). A learner's wrapper is still put back, even one dressed as
+    torch's (its code "from" torch's folder), and one of the same function."""
     pool = session.pool("cpu")
     run(session, TRAIN_STEP + CORRECT)
     pid, recycled = pool.active_pid, pool.recycled
     verdict, _ = run(session, TRAIN_STEP + CORRECT)
     assert verdict.passed and (pool.active_pid, pool.recycled) == (pid, recycled)
+
+    disguised, _ = run(session, "import functools, os, torch\noriginal = torch.allclose\n"
+                                "where = os.path.join(os.path.dirname(torch.__file__), '_compile.py')\n"
+                                "namespace = {}\nexec(compile('def fake(*a, **k):\\n    return True\\n', where, 'exec'), namespace)\n"
+                                "torch.allclose = functools.wraps(original)(namespace['fake'])\n" + CORRECT)
+    assert disguised.passed
+    verdict, _ = run(session, "import torch\nprint(torch.allclose(torch.zeros(1), torch.ones(1)))\n" + CORRECT)
+    assert verdict.stdout == "False\n"
 
     wrapped, _ = run(session, "import functools, torch\noriginal = torch.manual_seed\n"
                               "torch.manual_seed = functools.wraps(original)(lambda seed: print('patched'))\n"
