@@ -33,17 +33,7 @@ from tutor.lessons import Catalog  # noqa: E402
 from tutor.paths import builtin_lessons_dir  # noqa: E402
 from tutor.session import Session, SessionConfig  # noqa: E402
 
-
-@pytest.fixture(scope="module")
-def session():
-    catalog = Catalog.load([builtin_lessons_dir()])
-    assert not catalog.errors, catalog.errors
-    with Session(catalog, SessionConfig(spare=False)) as session:
-        yield session
-
-
-def check(session, exercise_id, code):
-    return session.check(session.catalog.exercise(exercise_id), code, record=False)
+from lessontools import check, session  # noqa: E402,F401 - session is a fixture
 
 
 def failing_messages(verdict) -> str:

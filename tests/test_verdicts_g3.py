@@ -5,21 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.lessons import Catalog
-from tutor.paths import builtin_lessons_dir
-from tutor.session import Session, SessionConfig
-
-
-@pytest.fixture(scope="module")
-def session():
-    catalog = Catalog.load([builtin_lessons_dir()])
-    assert not catalog.errors, catalog.errors
-    with Session(catalog, SessionConfig(spare=False)) as session:
-        yield session
-
-
-def check(session, exercise_id, code):
-    return session.check(session.catalog.exercise(exercise_id), code, record=False)
+from lessontools import check, session  # noqa: F401 - session is a fixture
 
 
 def failed_messages(verdict) -> str:
