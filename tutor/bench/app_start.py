@@ -77,21 +77,22 @@ print("FIGURES", (time.time() - started) * 1000, peak_rss_mb())
 """
 
 
-def _run(code: str, env: dict) -> str:
+def run_probe(code: str, env: dict, timeout: float = 300) -> str:
+    """Run a probe program in a fresh interpreter, passing it the launch time; its FIGURES line."""
     started = time.time()
     completed = subprocess.run([sys.executable, "-c", code, repr(started)], capture_output=True, text=True,
-                               timeout=300, env=env)
+                               timeout=timeout, env=env)
     for line in completed.stdout.splitlines():
         if line.startswith("FIGURES "):
             return line[len("FIGURES "):]
-    raise RuntimeError(f"start-up probe failed: {completed.stderr[-500:]}")
+    raise RuntimeError(f"the start-up probe failed: {completed.stderr[-500:]}")
 
 
 def measure_app(runs: int = 3) -> dict:
     with tempfile.TemporaryDirectory(prefix="ptref-bench-home-") as home:
         env = dict(os.environ, PTREF_TUTOR_HOME=home)
-        apps = [json.loads(_run(PROBE, env)) for _ in range(runs)]
-        torches = [tuple(float(x) for x in _run(IMPORT_TORCH, env).split()) for _ in range(runs)]
+        apps = [json.loads(run_probe(PROBE, env)) for _ in range(runs)]
+        torches = [tuple(float(x) for x in run_probe(IMPORT_TORCH, env).split()) for _ in range(runs)]
     first_paint = sorted(a["first_paint_ms"] for a in apps)[runs // 2]
     rss = max(a["peak_rss_mb"] for a in apps)
     return {

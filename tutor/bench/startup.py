@@ -12,12 +12,10 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
-from tutor.bench.app_start import IMPORT_TORCH
+from tutor.bench.app_start import IMPORT_TORCH, run_probe
 
 TIMELINE = r"""
 import asyncio, json, sys, time
@@ -70,24 +68,14 @@ print("FIGURES " + json.dumps(marks))
 """
 
 
-def _run(code: str, env: dict) -> str:
-    launched = time.time()
-    completed = subprocess.run([sys.executable, "-c", code, repr(launched)], capture_output=True, text=True,
-                               timeout=600, env=env)
-    for line in completed.stdout.splitlines():
-        if line.startswith("FIGURES "):
-            return line[len("FIGURES "):]
-    raise RuntimeError(f"the start-up probe failed: {completed.stderr[-500:]}")
-
-
 def startup_timeline(runs: int = 3) -> dict:
     """The median of `runs` launches, each next to an `import torch` of the same interpreter."""
     with tempfile.TemporaryDirectory(prefix="ptref-bench-home-") as home:
         env = dict(os.environ, PTREF_TUTOR_HOME=home)
         timelines, imports = [], []
         for _ in range(runs):  # alternated, so a busy spell of the machine hits both alike
-            timelines.append(json.loads(_run(TIMELINE, env)))
-            imports.append(float(_run(IMPORT_TORCH, env).split()[0]))
+            timelines.append(json.loads(run_probe(TIMELINE, env, timeout=600)))
+            imports.append(float(run_probe(IMPORT_TORCH, env, timeout=600).split()[0]))
     keys = [key for key in timelines[0] if key != "forked"]
     median = {key: _median([t.get(key) for t in timelines]) for key in keys}
     import_torch = statistics.median(imports)
