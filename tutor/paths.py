@@ -29,6 +29,11 @@ def data_dir() -> Path:
     return path
 
 
+def catalog_cache_file() -> Path:
+    """The parsed lessons kept between starts of the app (tutor/lessons/cache.py)."""
+    return data_dir() / "cache" / "catalog.pickle"
+
+
 def package_root() -> Path:
     """The directory that contains the `tutor` package (put on the worker's PYTHONPATH)."""
     return Path(__file__).resolve().parent.parent

@@ -33,7 +33,7 @@ def run_app(args: argparse.Namespace) -> int:
     # The path to the first verdict goes first: the template starts importing torch now, while
     # this process loads the lessons, imports Textual and draws the first screen on the other core.
     TEMPLATES.start_in_background(args.python, args.threads)
-    catalog = load_catalog(args, show_errors=False)
+    catalog = load_catalog(args, show_errors=False, cached=True)
     notices = []
     if catalog.errors:
         notices.append(f"{len(catalog.errors)} problem(s) in lesson files; those lessons are left out "

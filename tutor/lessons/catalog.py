@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tutor.lessons.fields import LessonError
-from tutor.lessons.loader import load_lesson
 from tutor.lessons.model import Exercise, Lesson
 from tutor.lessons.packs import Pack
 
@@ -27,6 +26,8 @@ class Catalog:
     @classmethod
     def load(cls, packs: Sequence[Path | Pack]) -> "Catalog":
         """Packs in order of precedence: a lesson id already loaded keeps the first pack's lesson."""
+        from tutor.lessons.loader import load_lesson  # not imported by a start served from the cache
+
         catalog = cls()
         owner: dict[str, Path] = {}
         for pack in packs:
