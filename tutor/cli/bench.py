@@ -11,7 +11,6 @@ from rich.table import Table
 
 from tutor.cli import EXIT_NOT_PASSED, EXIT_OK, UsageError
 from tutor.cli.common import console, errors
-from tutor.session import LessonBug
 
 BENCH_EXTRA = ("jupyter_client", "ipykernel")
 
@@ -40,6 +39,8 @@ def run_bench(args: argparse.Namespace) -> int:
                          "pip install 'ptref-tutor[bench]' (or pass --no-jupyter)")
     if args.runs is not None and args.runs < 1:
         raise UsageError("--runs must be at least 1")
+    from tutor.session import LessonBug  # imported here: building the parser must stay light
+
     counts = Counts.tiny(args.runs) if args.runs else Counts.quick() if args.quick else Counts.full()
     try:
         with console.status("benchmarking") as status:

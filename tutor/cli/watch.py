@@ -19,11 +19,9 @@ from typing import Iterator
 from rich.rule import Rule
 
 from tutor.cli import EXIT_NOT_PASSED, EXIT_OK, UsageError
-from tutor.cli.checking import check_or_fail, read_code
 from tutor.cli.common import console, errors, load_catalog, make_session, open_store
 from tutor.lessons.catalog import UnknownExercise
 from tutor.lessons.model import Exercise
-from tutor.render import render_verdict
 
 NETWORK_FILE_SYSTEMS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "sshfs", "fuse.sshfs", "9p", "afs", "ceph",
                         "glusterfs", "fuse.glusterfs", "lustre", "davfs", "fuse.rclone", "fuse.s3fs", "gpfs"}
@@ -173,6 +171,10 @@ def _signature(path: Path) -> bytes | None:
 
 
 def run_watch(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: every start of the app builds this command's parser.
+    from tutor.cli.checking import check_or_fail, read_code
+    from tutor.render import render_verdict
+
     catalog = load_catalog(args)
     try:
         exercise = catalog.exercise(args.exercise)
