@@ -1,7 +1,8 @@
 """Start-up, as a learner meets it: from launching the app to the first verdict it could give.
 
-A fresh process runs the real app headless on the built-in lessons; the timeline is read from the
-parts themselves: the first screen (the app's first refresh), the template spawned and its torch
+A fresh process runs the real `ptref-tutor app` command (its own data directory, so its own
+lesson cache and start times) with a driver in place of the terminal (tutor/app/startup_probe.py);
+the timeline is read from the parts themselves: the first screen (the app's first frame), the template spawned and its torch
 imported (tutor/sandbox/template.py), the first worker forked, its device opened, warm-up done and
 sandbox installed (the worker's hello), ready (a check could run), and the spare ready. The
 yardstick is `python -c "import torch"` in the same interpreter, measured in the same run.
@@ -12,71 +13,48 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
 
 from tutor.bench.app_start import IMPORT_TORCH, run_probe
 
-TIMELINE = r"""
-import asyncio, json, sys, time
-launched = float(sys.argv[1])
-offset = time.time() - time.monotonic()  # monotonic stamps -> ms since launch
-def since(stamp):
-    return round((stamp + offset - launched) * 1000, 1) if stamp is not None else None
+# The real command, as a learner starts it; Textual's TEXTUAL_DRIVER swaps the terminal for the
+# probe driver, which times the first frame and the worker, prints FIGURES and ends the app.
+COMMAND = ["-m", "tutor", "app"]
+PROBE_DRIVER = "tutor.app.startup_probe:StartupProbeDriver"
 
-from tutor.sandbox.template import TEMPLATES
-TEMPLATES.start_in_background(sys.executable, 1)  # as `ptref-tutor` does (tutor/cli/app_command.py)
-from tutor.app.app import TutorApp
-from tutor.lessons import Catalog
-from tutor.paths import builtin_lessons_dir
-from tutor.progress.store import ProgressStore
-from tutor.session import SessionConfig
 
-catalog = Catalog.load([builtin_lessons_dir()])
-app = TutorApp(catalog, ProgressStore(), SessionConfig(spare=True),
-               probe=lambda: {"devices": [{"name": "cpu", "label": "CPU", "memory": None}]})
-marks = {}
-
-async def auto_pilot(pilot):
-    painted = asyncio.Event()
-    def first_refresh():
-        marks["first screen"] = since(time.monotonic())
-        painted.set()
-    app.call_after_refresh(first_refresh)
-    await painted.wait()
-    hello = await asyncio.to_thread(app.session.ready)
-    marks["ready"] = since(time.monotonic())
-    pool = app.session.pool()
-    await asyncio.to_thread(pool.wait_spare)
-    worker = pool._active
-    template = next(iter(TEMPLATES._templates.values()), None)
-    if template is not None:
-        marks["template spawned"] = since(template.spawned_at)
-        marks["torch imported"] = since(template.ready_at)
-    marks["worker forked" if hello.get("forked") else "worker started"] = since(worker.spawned_at)
-    for name, ms in hello.get("timeline_ms", {}).items():
-        if name != "torch imported" or template is None:
-            marks["worker: " + name] = round(since(worker.spawned_at) + ms, 1)
-    spare = pool._spare
-    marks["spare ready"] = since(spare.ready_at) if spare is not None and spare.ready_at else None
-    marks["forked"] = bool(hello.get("forked"))
-    app.exit()
-
-app.run(headless=True, size=(100, 30), auto_pilot=auto_pilot)
-app.session.close()
-print("FIGURES " + json.dumps(marks))
-"""
+def launch_tutor(env: dict, timeout: float = 600) -> dict:
+    """One start of `ptref-tutor app` at 100x30; its timeline (ms since launch)."""
+    started = time.time()
+    env = dict(env, TEXTUAL_DRIVER=PROBE_DRIVER, PTREF_BENCH_LAUNCHED=repr(started), COLUMNS="100", LINES="30")
+    completed = subprocess.run([sys.executable, *COMMAND], capture_output=True, text=True, timeout=timeout,
+                               env=env, stdin=subprocess.DEVNULL)
+    for line in completed.stdout.splitlines():
+        if line.startswith("FIGURES "):
+            marks = json.loads(line[len("FIGURES "):])
+            if "error" not in marks:
+                return marks
+            raise RuntimeError(f"the start-up probe failed: {marks['error']}")
+    raise RuntimeError(f"the start-up probe failed: {completed.stderr[-500:]}")
 
 
 def startup_timeline(runs: int = 3) -> dict:
-    """The median of `runs` launches, each next to an `import torch` of the same interpreter."""
+    """The median of `runs` launches, each next to an `import torch` of the same interpreter.
+
+    A first launch in the fresh data directory comes before them: the learner's first start ever,
+    which parses every lesson; the measured launches are the starts of every day after, which read
+    the lessons back from the cache (tutor/lessons/cache.py). Its first screen is reported apart."""
     with tempfile.TemporaryDirectory(prefix="ptref-bench-home-") as home:
         env = dict(os.environ, PTREF_TUTOR_HOME=home)
+        first_start = launch_tutor(env)
         timelines, imports = [], []
         for _ in range(runs):  # alternated, so a busy spell of the machine hits both alike
-            timelines.append(json.loads(run_probe(TIMELINE, env, timeout=600)))
+            timelines.append(launch_tutor(env))
             imports.append(float(run_probe(IMPORT_TORCH, env, timeout=600).split()[0]))
-    keys = [key for key in timelines[0] if key != "forked"]
+    keys = [key for key in timelines[0] if key not in ("forked", "ui modules", "first screen cpu")]
     median = {key: _median([t.get(key) for t in timelines]) for key in keys}
     import_torch = statistics.median(imports)
     ready, screen = median.get("ready"), median.get("first screen")
@@ -85,6 +63,8 @@ def startup_timeline(runs: int = 3) -> dict:
         "import_torch_ms": round(import_torch, 1), "forked": all(t.get("forked") for t in timelines),
         "ready_over_import_torch": round(ready / import_torch, 2) if ready else None,
         "first_screen_over_import_torch": round(screen / import_torch, 2) if screen else None,
+        "first_screen_cpu_ms": _median([t.get("first screen cpu") for t in timelines]),
+        "first_start_first_screen_ms": first_start.get("first screen"),
         "runs": runs,
     }
 
