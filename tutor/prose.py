@@ -10,11 +10,13 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tutor.lessons.fences import CodeBlock, python_blocks
-from tutor.sandbox.record import RunRecord
 from tutor.sandbox.runspec import Outcome, Probe
-from tutor.sandbox.values import TensorValue
+
+if TYPE_CHECKING:  # numpy comes with these: the app's first screen must not wait for it
+    from tutor.sandbox.record import RunRecord
 
 SHOWN = "__shown_{}__"
 
@@ -82,6 +84,8 @@ def _assign_last_expression(code: str, name: str) -> str | None:
 
 def drawable(value: object) -> bool:
     """A tensor with values, an image batch, a (values, label) pair, or a list of such pairs."""
+    from tutor.sandbox.values import TensorValue
+
     if isinstance(value, TensorValue):
         return value.array is not None and 1 <= len(value.shape) <= 4 and value.numel > 0
     if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], TensorValue):

@@ -11,11 +11,9 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from tutor.checking.expected import ExpectedFileError, expected_value
-from tutor.checking.judge import LessonBug, judge
-from tutor.checking.verdict import Verdict
+from tutor.checking.verdict import LessonBug, Verdict
 from tutor.idle import IdleWatch
 from tutor.lessons.catalog import Catalog
 from tutor.lessons.model import AssertCheck, CurveCheck, Exercise, ExpectedCheck, FunctionCheck, TensorCheck
@@ -26,10 +24,11 @@ from tutor.sandbox.client import EventListener, WorkerSpec, WorkerStartError
 from tutor.sandbox.pool import WorkerPool
 from tutor.sandbox.probe import probe_devices
 from tutor.sandbox.protocol import ProtocolError
-from tutor.sandbox.record import RunRecord
 from tutor.sandbox.runspec import LoadRequest, Outcome, Probe, RunRequest
 from tutor.sandbox.template import TEMPLATES
-from tutor.sandbox.values import decode
+
+if TYPE_CHECKING:  # numpy comes with these: imported by the first check, not by the app's first screen
+    from tutor.sandbox.record import RunRecord
 
 REFERENCE_TIMEOUT_FACTOR = 3.0
 SNIPPET_TIMEOUT = 30.0  # seconds for a prose block of a lesson
@@ -151,6 +150,8 @@ class Session:
         threads. Raises LessonBug when the exercise itself is broken, WorkerStartError when no
         worker can start.
         """
+        from tutor.checking.judge import judge
+
         reference = self.reference(exercise)
         expected = self.expected_values(exercise)
         learner = self.run(exercise, code, cancel=cancel, on_event=on_event)
@@ -175,6 +176,8 @@ class Session:
         finally:
             with self._lock:
                 self._running.discard(token)
+        from tutor.sandbox.record import RunRecord
+
         return RunRecord.from_exchange(exchange)
 
     def run_snippet(self, code: str, setup: str = "", lesson_dir: Path | None = None,
@@ -182,6 +185,8 @@ class Session:
         """Run code outside any exercise (a lesson's prose blocks) on the current device."""
         request = RunRequest(code=code, setup=setup, lesson_dir=str(lesson_dir.resolve()) if lesson_dir else None,
                              probes=probes)
+        from tutor.sandbox.record import RunRecord
+
         return RunRecord.from_exchange(self.pool().request(request.to_wire(), timeout=timeout))
 
     def cancel(self) -> None:
@@ -209,6 +214,8 @@ class Session:
 
     def solution_verdict(self, exercise: Exercise) -> Verdict:
         """The reference solution judged by the exercise's own checks (lint: it must pass)."""
+        from tutor.checking.judge import judge
+
         reference = self.reference(exercise)
         return judge(exercise, exercise.solution, reference, reference, self.expected_values(exercise),
                      self.run_device(exercise))
@@ -222,6 +229,8 @@ class Session:
 
     def expected_values(self, exercise: Exercise) -> dict[int, object]:
         """The fixed values of the exercise's `expected` checks, by check index (loaded once)."""
+        from tutor.checking.expected import ExpectedFileError, expected_value
+
         pool = self._pool_for(exercise)
         values = {}
         for index, check in enumerate(exercise.checks):
@@ -240,6 +249,9 @@ class Session:
 
     @staticmethod
     def _load_pt(pool: WorkerPool, path: Path, key: str | None) -> object:
+        from tutor.checking.expected import ExpectedFileError
+        from tutor.sandbox.values import decode
+
         exchange = pool.request(LoadRequest(str(path), key).to_wire(), timeout=60)
         reply = exchange.reply if exchange.ended is None and isinstance(exchange.reply, dict) else {}
         if reply.get("ok") is not True:

@@ -7,7 +7,9 @@ store, the catalog, the theme, and the main screen (tutor/app/main_screen.py), w
 from __future__ import annotations
 
 import gc
+import importlib
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Callable
 
@@ -23,6 +25,15 @@ from tutor.session import Session, SessionConfig, probe_devices
 
 
 FREEZE_AGAIN_AFTER = 5.0  # seconds: after the prefetch (1.5 s) and the first show blocks
+# What the first verdict needs and the first screen does not (numpy comes with them, ~150 ms of
+# imports): loaded on a thread once the first screen is up, so neither that screen nor F5 waits.
+FOR_THE_FIRST_VERDICT = ("tutor.sandbox.record", "tutor.checking.judge", "tutor.checking.expected",
+                         "tutor.render.verdict")
+
+
+def import_for_the_first_verdict() -> None:
+    for name in FOR_THE_FIRST_VERDICT:
+        importlib.import_module(name)
 
 
 class TutorApp(App[None]):
@@ -51,8 +62,12 @@ class TutorApp(App[None]):
         # of the key bench were each one). Objects that live for the whole session are moved out
         # of the collector's sight once the first screen is up, and again once the first
         # exercise's neighbours and pictures are rendered.
-        self.call_after_refresh(gc.freeze)
+        self.call_after_refresh(self._after_first_screen)
         self.set_timer(FREEZE_AGAIN_AFTER, gc.freeze)
+
+    def _after_first_screen(self) -> None:
+        gc.freeze()
+        threading.Thread(target=import_for_the_first_verdict, name="ptref-imports", daemon=True).start()
 
     def get_default_screen(self) -> Screen:
         return self.main_screen

@@ -21,9 +21,7 @@ from textual.message import Message
 from tutor.app.widgets.results import Broken, Idle
 from tutor.lessons.catalog import Catalog
 from tutor.lessons.fields import LessonError
-from tutor.lessons.loader import load_lesson
 from tutor.lessons.model import Exercise, Lesson
-from tutor.linting.prove import lint_exercise
 from tutor.safetext import visible
 from tutor.session import Session, WorkerStartError
 
@@ -130,6 +128,8 @@ class AuthorWatch:
         try:
             from watchfiles import Change, watch
 
+            from tutor.lessons.loader import load_lesson  # author mode only: not on every start
+
             for changes in watch(*folders, watch_filter=lambda change, name: (
                                      change != Change.deleted and name.endswith(".toml")),
                                  debounce=DEBOUNCE_MS, step=30, stop_event=self._stop, raise_interrupt=False,
@@ -149,6 +149,8 @@ class AuthorWatch:
         return self.generation
 
     def _lint(self, generation: int, exercise: Exercise) -> None:
+        from tutor.linting.prove import lint_exercise  # author mode only, with numpy: not on every start
+
         try:
             problems = lint_exercise(self.session, exercise).problems
         except WorkerStartError as exc:

@@ -9,8 +9,17 @@ of their own, drawn by the same rules (numpy only; colour or characters chosen a
 
 Every layout decision that depends on the width (how much of a check's name to show, expected and
 yours side by side or stacked) is taken at render time, so it follows a resized terminal or pane.
+
+The verdict renderer (and numpy, for the pictures) is imported on first use, so a module that needs
+only a light part of this package (safe.py, for the app's live view) does not load it all.
 """
 
-from tutor.render.verdict import STATUS_STYLE, headline, render_verdict
-
 __all__ = ["STATUS_STYLE", "headline", "render_verdict"]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        from tutor.render import verdict
+
+        return getattr(verdict, name)
+    raise AttributeError(f"module 'tutor.render' has no attribute '{name}'")

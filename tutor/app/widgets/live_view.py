@@ -22,7 +22,6 @@ from rich.text import Text
 
 from tutor.app.actions import first_key
 from tutor.app.live import Bar, LiveView
-from tutor.render.curves import CurvePlot
 
 MIN_OUTPUT_LINES = 3
 
@@ -83,6 +82,8 @@ def running_renderable(running: Running, *, width: int, height: int, curve_heigh
         return top[0]
     top += [bar_row(bar, width) for bar in live.bars]
     for curve in live.curves:
+        from tutor.render.curves import CurvePlot  # with numpy: only once a curve is drawn
+
         top.append(CurvePlot(curve.yours, curve.reference, height=curve_height, width=width,
                              title=f"{curve.name} so far: yours (solid)" +
                                    (" and the reference's (dotted)" if curve.reference else "")))

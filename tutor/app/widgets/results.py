@@ -17,7 +17,6 @@ from tutor.app.widgets.lines import LinePane
 from tutor.app.widgets.live_view import Running, running_renderable
 from tutor.app.widgets.prose import line_console, markdown, render_lines
 from tutor.checking.verdict import Verdict
-from tutor.render import render_verdict
 
 
 @dataclass(frozen=True)
@@ -161,6 +160,8 @@ class Results(LinePane):
         if isinstance(shown, Waiting):
             return render_waiting(shown)
         if isinstance(shown, Judged):
+            from tutor.render import render_verdict  # with numpy: not needed for the first screen
+
             return render_verdict(shown.verdict, show_timing=self.show_timing,
                                   follow_up=follow_up(shown.verdict, shown.next_title), marked_line=True,
                                   picture_height=self.picture_height, curve_height=self.curve_height)
