@@ -182,3 +182,60 @@ def test_lesson_errors_come_back_from_the_cache_with_file_and_line(pack, cache_f
     second = load_with_cache([pack], cache_file)
     assert [str(error) for error in second.errors] == [str(error) for error in first.errors]
     assert second.errors and str(broken) in str(second.errors[0])
+
+
+# -- pip-installed packs, found once and remembered while the distributions on sys.path are the same --
+
+def install_fake_pack(site: Path, name: str) -> None:
+    """What pip leaves in site-packages for a pack: the package folder and its dist-info."""
+    (site / name / "lessons").mkdir(parents=True)
+    (site / name / "__init__.py").write_text("")
+    info = site / f"{name}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[ptref_tutor.packs]\nintro = {name}.lessons\n")
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    folder = tmp_path / "site-packages"
+    folder.mkdir()
+    monkeypatch.syspath_prepend(str(folder))
+    return folder
+
+
+def test_installed_packs_are_remembered_until_the_distributions_on_sys_path_change(site, tmp_path, monkeypatch):
+    import importlib.metadata
+
+    from tutor.lessons.packs import installed_packs_cached
+
+    remembered = tmp_path / "home" / "cache" / "packs.json"
+    install_fake_pack(site, "course_one")
+    found, problems = installed_packs_cached(remembered)
+    assert problems == [] and [pack.distribution for pack in found] == ["course_one"]
+    assert found[0].path == site / "course_one" / "lessons"
+
+    def not_asked(**_):
+        raise AssertionError("importlib.metadata was asked again")
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", not_asked)
+    again, _ = installed_packs_cached(remembered)
+    assert again == found
+    monkeypatch.undo()
+    monkeypatch.syspath_prepend(str(site))
+
+    time.sleep(0.01)  # a new modification time for the folder, whatever the file system's tick
+    install_fake_pack(site, "course_two")
+    found, _ = installed_packs_cached(remembered)
+    assert sorted(pack.distribution for pack in found) == ["course_one", "course_two"]
+
+
+def test_an_installed_pack_with_a_problem_is_asked_again_at_each_start(site, tmp_path, monkeypatch):
+    from tutor.lessons.packs import installed_packs_cached
+
+    remembered = tmp_path / "home" / "cache" / "packs.json"
+    install_fake_pack(site, "course_one")
+    (site / "course_one-1.0.dist-info" / "entry_points.txt").write_text("[ptref_tutor.packs]\nintro = nowhere.x\n")
+    found, problems = installed_packs_cached(remembered)
+    assert found == [] and len(problems) == 1
+    assert not remembered.exists()

@@ -34,6 +34,11 @@ def catalog_cache_file() -> Path:
     return data_dir() / "cache" / "catalog.pickle"
 
 
+def packs_cache_file() -> Path:
+    """The pip-installed packs found at an earlier start (tutor/lessons/packs.py)."""
+    return data_dir() / "cache" / "packs.json"
+
+
 def package_root() -> Path:
     """The directory that contains the `tutor` package (put on the worker's PYTHONPATH)."""
     return Path(__file__).resolve().parent.parent

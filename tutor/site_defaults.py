@@ -20,7 +20,6 @@ not parse is ignored with a warning (never a traceback); `doctor` shows where ea
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +50,8 @@ def load_site_defaults() -> SiteDefaults:
     found = SiteDefaults()
     path = site_config_file()
     if path.is_file():
+        import tomllib  # only when there are site defaults: every start of the app comes here
+
         try:
             table = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -12,8 +12,8 @@ from tutor.safetext import visible
 
 from tutor.lessons.catalog import Catalog
 from tutor.lessons.fields import LessonError
-from tutor.lessons.packs import Pack, installed_packs
-from tutor.paths import builtin_lessons_dir, catalog_cache_file
+from tutor.lessons.packs import Pack, installed_packs, installed_packs_cached
+from tutor.paths import builtin_lessons_dir, catalog_cache_file, packs_cache_file
 from tutor.progress.store import ProgressStore, StoreError
 
 if TYPE_CHECKING:  # the session (and numpy, through the checks) is imported when a command uses it,
@@ -24,10 +24,11 @@ console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)  # file:line messages stay whole
 
 
-def packs(args: argparse.Namespace) -> tuple[list[Pack], list[LessonError]]:
+def packs(args: argparse.Namespace, cached: bool = False) -> tuple[list[Pack], list[LessonError]]:
     """Every pack, in order of precedence (the built-in one, pip's, then --lessons), and the
-    installed packs that could not be found."""
-    installed, problems = installed_packs()
+    installed packs that could not be found (cached: pip's as found at an earlier start, while
+    nothing on sys.path has changed)."""
+    installed, problems = installed_packs_cached(packs_cache_file()) if cached else installed_packs()
     return [Pack(builtin_lessons_dir(), "built-in"), *installed,
             *(Pack(Path(path), "--lessons") for path in args.lessons)], problems
 
@@ -39,7 +40,7 @@ def pack_paths(args: argparse.Namespace) -> list[Pack]:
 def load_catalog(args: argparse.Namespace, show_errors: bool = True, cached: bool = False) -> Catalog:
     """cached: read the lessons parsed at an earlier start if nothing they came from has changed
     (the app's start); the commands that report on lesson files (lint, list) always parse them."""
-    found, problems = packs(args)
+    found, problems = packs(args, cached)
     if cached:
         from tutor.lessons.cache import load_with_cache
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from tutor.cli import EXIT_OK, UsageError
 from tutor.cli.common import load_catalog
-from tutor.lessons.loader import ID_PATTERN
 
 MAX_ID_LENGTH = 64
 ORDER_STEP = 10
@@ -90,6 +89,8 @@ def add_parser(commands) -> argparse.ArgumentParser:
 
 
 def check_id(lesson_id: str) -> None:
+    from tutor.lessons.loader import ID_PATTERN  # not at the top: every start builds this parser
+
     if not ID_PATTERN.match(lesson_id) or len(lesson_id) > MAX_ID_LENGTH or lesson_id.strip("-") != lesson_id:
         raise UsageError(f"'{lesson_id}' is not a lesson id: use a-z, 0-9 and '-' (not first or last), "
                          f"at most {MAX_ID_LENGTH} characters, e.g. my-tensors")
