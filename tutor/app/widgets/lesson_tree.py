@@ -11,7 +11,7 @@ from textual.widgets.tree import TreeNode
 
 from tutor.app.resume import status_of
 from tutor.lessons.catalog import Catalog
-from tutor.lessons.model import Exercise
+from tutor.lessons.model import Exercise, Lesson
 from tutor.progress.store import ExerciseProgress
 
 # Marks differ in shape, not only colour, so they still read with NO_COLOR.
@@ -43,14 +43,18 @@ class LessonTree(Tree[str]):
         self._exercise_nodes.clear()
         self._lesson_nodes.clear()
         self._marked.clear()
+        # Labelled as they are added: setting 200 labels afterwards redrew the tree 200 times
+        # (~30 ms of the app's first screen).
         for lesson in self.catalog.lessons:
+            statuses = [status_of(progress, exercise.full_id) for exercise in lesson.exercises]
             # Collapsed: the open exercise's lesson is expanded by show_exercise (a long course
             # would otherwise push it out of sight).
-            node = self.root.add("", data=f"lesson:{lesson.id}", expand=False)
+            node = self.root.add(lesson_label(lesson, statuses), data=f"lesson:{lesson.id}", expand=False)
             self._lesson_nodes[lesson.id] = node
-            for exercise in lesson.exercises:
-                self._exercise_nodes[exercise.full_id] = node.add_leaf("", data=exercise.full_id)
-        self.update_marks(progress)
+            for exercise, status in zip(lesson.exercises, statuses):
+                leaf = node.add_leaf(exercise_label(exercise, status), data=exercise.full_id)
+                self._exercise_nodes[exercise.full_id] = leaf
+                self._marked[exercise.full_id] = status
 
     def update_marks(self, progress: dict[str, ExerciseProgress]) -> None:
         """Relabel what changed (a label set redraws the tree: after each run, one or two)."""
@@ -58,20 +62,12 @@ class LessonTree(Tree[str]):
             statuses = {exercise.full_id: status_of(progress, exercise.full_id) for exercise in lesson.exercises}
             if all(self._marked.get(full_id) == status for full_id, status in statuses.items()):
                 continue
-            done = sum(status == "done" for status in statuses.values())
-            # The count first: a long title is cut at the pane's edge, the count must not be.
-            label = Text(f"{done}/{len(lesson.exercises)} ",
-                         style="green" if done == len(lesson.exercises) else "dim")
-            label.append(lesson.title, style="bold")
-            self._lesson_nodes[lesson.id].set_label(label)
+            self._lesson_nodes[lesson.id].set_label(lesson_label(lesson, list(statuses.values())))
             for exercise in lesson.exercises:
                 status = statuses[exercise.full_id]
                 if self._marked.get(exercise.full_id) == status:
                     continue
-                mark, style = MARKS[status]
-                label = Text(f"{mark} ", style=style)
-                label.append(exercise.title)
-                self._exercise_nodes[exercise.full_id].set_label(label)
+                self._exercise_nodes[exercise.full_id].set_label(exercise_label(exercise, status))
                 self._marked[exercise.full_id] = status
 
     def show_exercise(self, full_id: str) -> None:
@@ -93,3 +89,18 @@ class LessonTree(Tree[str]):
         if data and not data.startswith("lesson:"):
             event.stop()
             self.post_message(self.ExerciseChosen(self.catalog.exercise(data)))
+
+
+def lesson_label(lesson: Lesson, statuses: list[str]) -> Text:
+    done = sum(status == "done" for status in statuses)
+    # The count first: a long title is cut at the pane's edge, the count must not be.
+    label = Text(f"{done}/{len(statuses)} ", style="green" if done == len(statuses) else "dim")
+    label.append(lesson.title, style="bold")
+    return label
+
+
+def exercise_label(exercise: Exercise, status: str) -> Text:
+    mark, style = MARKS[status]
+    label = Text(f"{mark} ", style=style)
+    label.append(exercise.title)
+    return label
