@@ -75,3 +75,20 @@ def test_the_app_process_never_imports_torch_and_stays_small(tmp_path):
     assert figures["torch_imported"] is False
     assert figures["first_paint_s"] is not None
     assert figures["rss_mib"] < 400  # the UI holds no tensors; torch alone would be ~400 MiB
+
+
+def test_the_first_screen_waits_for_nothing_the_first_verdict_needs(tmp_path):
+    """The real `ptref-tutor app` (the bench's launch, tutor/bench/startup.py): numpy, the checks,
+    the verdict renderer and the lesson loader are not imported before the first screen (a second
+    start reads the lessons from the cache), and the first verdict's modules are imported after it,
+    before the worker is ready."""
+    from tutor.bench.startup import launch_tutor
+
+    env = dict(os.environ, PTREF_TUTOR_HOME=str(tmp_path))
+    first = launch_tutor(env)
+    assert first["first screen"] > 0 and first["ready"] >= first["first screen"]
+    assert "tutor.lessons.loader" in first["loaded before the first screen"]  # no cache yet: parsed
+    later = launch_tutor(env)
+    assert later["loaded before the first screen"] == []
+    assert {"numpy", "tutor.checking.judge", "tutor.render.verdict"} <= set(later["loaded once ready"])
+    assert "tutor.lessons.loader" not in later["loaded once ready"]

@@ -54,7 +54,7 @@ def startup_timeline(runs: int = 3) -> dict:
         for _ in range(runs):  # alternated, so a busy spell of the machine hits both alike
             timelines.append(launch_tutor(env))
             imports.append(float(run_probe(IMPORT_TORCH, env, timeout=600).split()[0]))
-    keys = [key for key in timelines[0] if key not in ("forked", "ui modules", "first screen cpu")]
+    keys = [key for key, value in timelines[0].items() if isinstance(value, float) and key != "first screen cpu"]
     median = {key: _median([t.get(key) for t in timelines]) for key in keys}
     import_torch = statistics.median(imports)
     ready, screen = median.get("ready"), median.get("first screen")
