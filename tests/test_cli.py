@@ -162,3 +162,26 @@ key = "z"
                             timeout=300, cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(TESTS.parent)))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 lessons, 1 exercises" in result.stdout
+
+
+def test_the_garbage_collector_is_off_only_while_starting(monkeypatch, capsys, tmp_path):
+    """main() turns the collector off while it imports (the app's first screen), on for every
+    command but the app (which turns it on after its first screen), and on again however it ends."""
+    import gc
+
+    import tutor.cli.listing
+    from tutor.cli import main
+
+    monkeypatch.setenv("PTREF_TUTOR_HOME", str(tmp_path))
+    seen = []
+    monkeypatch.setattr(tutor.cli.listing, "run_list", lambda args: seen.append(gc.isenabled()) or 0)
+    assert gc.isenabled()
+    assert main(["list"]) == 0
+    assert seen == [True] and gc.isenabled()
+    code = tmp_path / "code.py"
+    code.write_text("x = 1\n")
+    assert main(["check", "no-such-exercise", "--file", str(code)]) == 2  # a usage error on the way
+    assert gc.isenabled()
+    with pytest.raises(SystemExit):
+        main(["--no-such-flag"])
+    assert gc.isenabled()

@@ -67,6 +67,7 @@ class TutorApp(App[None]):
 
     def _after_first_screen(self) -> None:
         gc.freeze()
+        gc.enable()  # `ptref-tutor` turned it off for the start (tutor/cli/__init__.py main)
         threading.Thread(target=import_for_the_first_verdict, name="ptref-imports", daemon=True).start()
 
     def get_default_screen(self) -> Screen:
