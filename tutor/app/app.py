@@ -13,10 +13,12 @@ import threading
 from collections.abc import Sequence
 from typing import Callable
 
+from textual import events
 from textual.app import App
 from textual.screen import Screen
 
 from tutor.app.actions import bindings
+from tutor.app.collector import CHECK_EVERY, IdleCollector
 from tutor.app.main_screen import MainScreen
 from tutor.lessons.catalog import Catalog
 from tutor.lessons.model import Exercise
@@ -50,6 +52,7 @@ class TutorApp(App[None]):
         self.store = store
         self.config = config
         self.session = Session(catalog, config, store=store, on_worker_state=self._worker_state_from_thread)
+        self.collector = IdleCollector()
         self.main_screen = MainScreen(
             catalog, store, self.session, start_at=start_at, notices=tuple(notices),
             probe=probe or (lambda: probe_devices(config.python, config.threads)), show_timings=show_timings,
@@ -68,7 +71,14 @@ class TutorApp(App[None]):
     def _after_first_screen(self) -> None:
         gc.freeze()
         gc.enable()  # `ptref-tutor` turned it off for the start (tutor/cli/__init__.py main)
+        self.collector.start()
+        self.set_interval(CHECK_EVERY, self.collector.tick)
         threading.Thread(target=import_for_the_first_verdict, name="ptref-imports", daemon=True).start()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
+            self.collector.input_seen()
+        await super().on_event(event)
 
     def get_default_screen(self) -> Screen:
         return self.main_screen
@@ -85,6 +95,7 @@ class TutorApp(App[None]):
         self.exit()
 
     def on_unmount(self) -> None:
+        self.collector.stop()
         self.session.close()
 
     def close(self) -> None:
