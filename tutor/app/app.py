@@ -27,14 +27,15 @@ from tutor.session import Session, SessionConfig, probe_devices
 
 
 FREEZE_AGAIN_AFTER = 5.0  # seconds: after the prefetch (1.5 s) and the first show blocks
-# What the first verdict needs and the first screen does not (numpy comes with them, ~150 ms of
-# imports): loaded on a thread once the first screen is up, so neither that screen nor F5 waits.
-FOR_THE_FIRST_VERDICT = ("tutor.sandbox.record", "tutor.checking.judge", "tutor.checking.expected",
-                         "tutor.render.verdict")
+# What the first verdict (numpy comes with it, ~150 ms of imports) and the first F1 need, and the
+# first screen does not: loaded on a thread once the first screen is up, so neither that screen
+# nor those keys wait for it.
+AFTER_THE_FIRST_SCREEN = ("tutor.sandbox.record", "tutor.checking.judge", "tutor.checking.expected",
+                          "tutor.render.verdict", "tutor.app.screens.help")
 
 
-def import_for_the_first_verdict() -> None:
-    for name in FOR_THE_FIRST_VERDICT:
+def import_after_the_first_screen() -> None:
+    for name in AFTER_THE_FIRST_SCREEN:
         importlib.import_module(name)
 
 
@@ -73,7 +74,7 @@ class TutorApp(App[None]):
         gc.enable()  # `ptref-tutor` turned it off for the start (tutor/cli/__init__.py main)
         self.collector.start()
         self.set_interval(CHECK_EVERY, self.collector.tick)
-        threading.Thread(target=import_for_the_first_verdict, name="ptref-imports", daemon=True).start()
+        threading.Thread(target=import_after_the_first_screen, name="ptref-imports", daemon=True).start()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):

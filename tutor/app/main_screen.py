@@ -28,8 +28,6 @@ from tutor.app.resume import starting_exercise
 from tutor.app.run_keys import RELEASED, STARTING, RunKeys
 from tutor.app.shows import ShowRunner
 from tutor.app.runs import RunController
-from tutor.app.screens.device_picker import DevicePicker
-from tutor.app.screens.help import HelpScreen, help_text
 from tutor.app.store_watch import StoreWatch
 from tutor.app.widgets.code_editor import CodeEditor
 from tutor.app.widgets.explanation import Explanation, Shown
@@ -237,6 +235,9 @@ class MainScreen(PaneKeys, RunKeys, AuthorMode, Screen[None]):
         self.open_exercise(neighbour)
 
     def action_help(self) -> None:
+        # Imported when first opened, as the device picker: not on the first screen's path
+        from tutor.app.screens.help import HelpScreen, help_text
+
         self.app.push_screen(HelpScreen(help_text(str(self.store.path), self.worker_python)))
 
     # -- the learner's code: the coach --------------------------------------------------------------
@@ -305,12 +306,16 @@ class MainScreen(PaneKeys, RunKeys, AuthorMode, Screen[None]):
 
     def on_device_watch_probed(self, message: DeviceWatch.Probed) -> None:
         self.devices.info = message.info
+        from tutor.app.screens.device_picker import DevicePicker
+
         if isinstance(self.app.screen, DevicePicker):
             self.app.screen.show_devices(message.info)
 
     def action_device(self) -> None:
         if self.devices.info is None:
             self.devices.probe_in_background()
+        from tutor.app.screens.device_picker import DevicePicker
+
         self.app.push_screen(DevicePicker(self.session.device, self.devices.info), self.switch_device)
 
     def switch_device(self, device: str | None) -> None:

@@ -26,7 +26,7 @@ LAUNCHED_ENV = "PTREF_BENCH_LAUNCHED"
 # Modules the first screen has no use for (tutor/app/app.py imports them after it): the probe
 # says which of them were loaded all the same, so a test can hold the first screen light.
 NOT_FOR_THE_FIRST_SCREEN = ("numpy", "tutor.checking.judge", "tutor.render.verdict", "tutor.sandbox.record",
-                            "tutor.linting.prove", "tutor.lessons.loader", "tomllib")
+                            "tutor.app.screens.help", "tutor.linting.prove", "tutor.lessons.loader", "tomllib")
 FRAME = 1000  # characters: smaller writes are control sequences (the pointer's shape), not a frame
 
 
