@@ -71,8 +71,28 @@ def apply_limits(memory_limit: int, file_size_limit: int, open_files: int) -> di
     return report
 
 
+_WALL = 0x40000000  # Linux's __WALL: children that signal their end other than by SIGCHLD too
+
+
+def _has_no_children() -> bool:
+    """True only when the kernel says this process has no child at all, alive or not (one system
+    call). Orphans of our descendants count: we are their subreaper. Children of every thread
+    count: a thread waits for its whole thread group's."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT | _WALL)
+    except ChildProcessError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def kill_descendants() -> int:
     """SIGKILL and reap every descendant still alive after a run; returns how many there were."""
+    if _has_no_children():
+        return 0  # the common case, without reading /proc for every thread (~30 us)
     killed = 0
     for _ in range(10):  # grandchildren are re-parented to us as their parents die
         children = _children()

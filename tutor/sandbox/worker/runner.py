@@ -27,6 +27,11 @@ from tutor.sandbox.worker.state import GlobalState
 
 _CHECK_OUTPUT_CAP = 16 * 1024
 
+try:  # the C function itself: signal.signal's enum conversions cost more than the system call
+    from _signal import signal as _set_handler
+except ImportError:
+    _set_handler = signal.signal
+
 
 class _PhaseError(Exception):
     """An exception raised by setup, the learner's code or a check, with the phase it came from."""
@@ -55,6 +60,7 @@ class Interrupts:
     def __init__(self) -> None:
         self.active = False
         self.fired = False
+        self.handler = self._handler  # one bound method, installed before every run
 
     def _handler(self, signum: int, frame: object) -> None:
         if self.active:
@@ -64,7 +70,7 @@ class Interrupts:
 
     @contextmanager
     def learner_code(self):
-        signal.signal(signal.SIGINT, self._handler)  # the learner may have replaced it last run
+        _set_handler(signal.SIGINT, self.handler)  # the learner may have replaced it last run
         self.active = True
         try:
             yield
@@ -200,14 +206,19 @@ class Runner:
     def _clean_scratch(self) -> None:
         # Only ever empty a directory the tutor made for this purpose: a misconfigured scratch
         # path must never turn into deleting someone's files.
-        if not self.scratch.name.startswith(SCRATCH_PREFIX) or not self.scratch.is_dir():
+        if not self.scratch.name.startswith(SCRATCH_PREFIX):
             return
-        for entry in self.scratch.iterdir():
+        try:
+            with os.scandir(self.scratch) as entries:  # no stat for an empty folder, the usual case
+                found = list(entries)
+        except OSError:  # not there, or not a directory
+            return
+        for entry in found:
             try:
-                if entry.is_dir() and not entry.is_symlink():
-                    shutil.rmtree(entry, ignore_errors=True)
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
                 else:
-                    entry.unlink()
+                    os.unlink(entry.path)
             except OSError:
                 pass
 
