@@ -17,7 +17,7 @@ BENCH_EXTRA = ("jupyter_client", "ipykernel")
 
 def add_parser(commands) -> None:
     bench = commands.add_parser("bench", help="measure check latency, recovery and transfer against peers")
-    bench.add_argument("--quick", action="store_true", help="small counts: under a minute")
+    bench.add_argument("--quick", action="store_true", help="small counts: about a minute")
     bench.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
     bench.add_argument("--runs", type=int, metavar="N", help="N runs per latency figure (smoke tests)")
     bench.add_argument("--no-jupyter", action="store_true", help="skip the Jupyter kernel comparison")
