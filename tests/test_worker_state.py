@@ -132,6 +132,32 @@ def test_added_attributes_are_left_alone(state):
     assert state.repair() == []
 
 
+def test_a_method_added_over_an_inherited_one_is_removed_and_reported(state):
+    """Tensor inherits __eq__ and sum from torch._C.TensorBase: setting them on torch.Tensor adds
+    keys the snapshot never had."""
+    torch.Tensor.__eq__ = lambda self, other: True
+    torch.Tensor.sum = lambda self, *args, **kwargs: 42
+    torch.nn.Parameter.__repr__ = lambda self: "hidden"
+    assert sorted(state.repair()) == ["torch.Tensor.__eq__", "torch.Tensor.sum", "torch.nn.Parameter.__repr__"]
+    assert not bool((torch.ones(2) == torch.zeros(2)).any())
+    assert torch.ones(3).sum().item() == 3.0
+    assert "Parameter" in repr(torch.nn.Parameter(torch.ones(1)))
+    assert state.repair() == []
+
+
+def test_what_python_caches_on_a_class_and_new_helpers_are_not_changes(state):
+    import copy
+
+    torch.nn.Parameter.__annotations__  # created on first access, over Tensor's
+    copy.deepcopy(torch.nn.Parameter(torch.ones(2)))  # copyreg caches __slotnames__
+    torch.Tensor.ptref_helper = lambda self: 1
+    try:
+        assert state.repair() == []
+        assert torch.ones(1).ptref_helper() == 1
+    finally:
+        del torch.Tensor.ptref_helper
+
+
 @pytest.fixture(scope="module")
 def session():
     with Session(Catalog.load([FAULTS]), SessionConfig(spare=True)) as session:
@@ -144,9 +170,11 @@ WORKER_PATCHES = [
     "setattr(getattr(torch, 'nn').Module, '__call__', lambda self, *a: 0)\n",
     "type.__setattr__(torch.Tensor, '__len__', lambda self: 7)\n",
     "import math\nmath.pi = float(repr(math.pi))\n",
+    "torch.Tensor.__eq__ = lambda self, other: True\n",
 ]
 NEXT_RUN = ("import math\nprint(torch.allclose(torch.zeros(1), torch.ones(1)), len(torch.ones(2)),\n"
-            "      torch.nn.Identity()(torch.ones(1)).item(), math.pi is vars(math)['pi'])\n")
+            "      torch.nn.Identity()(torch.ones(1)).item(), math.pi is vars(math)['pi'],\n"
+            "      bool((torch.ones(1) == torch.zeros(1)).all()))\n")
 
 
 @pytest.mark.parametrize("patch", WORKER_PATCHES)
@@ -159,4 +187,4 @@ def test_a_worker_undoes_a_patch_before_the_next_run_and_is_replaced(session, pa
     assert patched.passed
     assert pool.recycled == recycled + 1  # reported: the worker is replaced to be sure
     verdict = session.check(exercise, "import torch\n" + NEXT_RUN + "y = x * 2", record=False)
-    assert verdict.passed and verdict.stdout == "False 2 1.0 True\n"
+    assert verdict.passed and verdict.stdout == "False 2 1.0 True False\n"

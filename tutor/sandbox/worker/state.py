@@ -142,11 +142,13 @@ def _compare_and_restore(watched: _Watched) -> list[str]:
     their names. Identity, never ==: a replacement's __eq__ is the learner's to write."""
     current = vars(watched.owner)
     keys, values = watched.keys, watched.values
+    changed: list[str] = []
+    if len(current) != len(keys) and isinstance(watched.owner, type):
+        changed += _remove_shadows(watched, current)
     # Thousands of attributes: compare identities at C speed, and walk them one by one only when
     # something differs.
     if all(map(operator.is_, map(current.get, keys, repeat(_MISSING)), values)):
-        return []
-    changed: list[str] = []
+        return changed
     accepted = list(values)
     for position, (key, value) in enumerate(zip(keys, values)):
         now = current.get(key, _MISSING)
@@ -159,6 +161,30 @@ def _compare_and_restore(watched: _Watched) -> list[str]:
         _restore(watched.owner, key, value)
     watched.values = tuple(accepted)
     return changed
+
+
+def _remove_shadows(watched: _Watched, current) -> list[str]:
+    """Remove what a run added to a watched class over an attribute it inherits, and name it:
+    `torch.Tensor.__eq__ = ...` adds a key (Tensor inherits __eq__ from torch._C.TensorBase), which
+    the snapshot's keys alone never see. An added name that hides no inherited behaviour is left
+    alone: a helper of the learner's, torch's own `___needs_generation_tag_patch` on nn.Module, and
+    what Python caches on a class itself (`__annotations__` on Parameter, copyreg's `__slotnames__`)."""
+    known = set(watched.keys)
+    owner = watched.owner
+    removed = []
+    for key in [key for key in current if key not in known]:
+        if any(_behaviour(vars(base).get(key, _MISSING)) for base in owner.__mro__[1:]):
+            try:
+                type.__delattr__(owner, key)
+            except (AttributeError, TypeError):
+                continue
+            removed.append(f"{watched.name}.{key}")
+    return removed
+
+
+def _behaviour(value: object) -> bool:
+    """A method, a function or a descriptor (property, slot wrapper): what a patch would change."""
+    return value is not _MISSING and (callable(value) or hasattr(type(value), "__get__"))
 
 
 def _environ_data() -> dict:
