@@ -156,10 +156,24 @@ async def test_command_palette_goes_to_an_exercise_by_title():
         await settle(pilot)
         await type_text(pilot, "row becomes")
         await settle(pilot)
+        frames: list[tuple[str, str]] = []  # (screen, exercise) of every frame after Enter
+        display = app._display
+
+        def spy(screen, renderable) -> None:
+            if renderable is not None:
+                frames.append((type(app.screen).__name__, app.main_screen.current.full_id))
+            display(screen, renderable)
+
+        app._display = spy
         await pilot.press("enter")
         await settle(pilot)
+        app._display = display
         assert app.main_screen.current.full_id == "shapes/square"
         assert app.focused is app.main_screen.editor
+        # The palette's close and the jump are one frame: the main screen never shows the old
+        # exercise after Enter (tutor/app/app.py, delay_update).
+        shown = [exercise for screen, exercise in frames if screen == "MainScreen"]
+        assert shown and set(shown) == {"shapes/square"}
 
 
 async def test_lesson_tree_opens_an_exercise_and_f3_hides_it():
