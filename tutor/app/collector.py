@@ -28,7 +28,7 @@ SHORT_GAP = 0.1  # seconds: a gap between keys (after the last one is answered) 
 LONG_QUIET_FOR = 20.0  # seconds without input before the whole heap is collected once
 CHECK_EVERY = 0.4  # seconds
 NEVER = 1_000_000  # generation 2's threshold: no automatic full collection
-AT_MOST = 50  # young (generation 1) collections before a collection takes a short gap
+AT_MOST = 5  # young (generation 1) collections before a collection takes a short gap
 
 
 class IdleCollector:
