@@ -136,3 +136,17 @@ async def test_the_app_collects_in_pauses_and_hears_every_key():
         await pilot.press("ctrl+n")
         assert app.collector.last_input > heard
     assert gc.get_threshold() == before  # the app gave Python its thresholds back
+
+
+def test_a_learner_who_never_pauses_long_still_gets_the_whole_heap_collected(collector, monkeypatch):
+    monkeypatch.setattr(collector_module, "GROWN_BY", 1_000)
+    node = Node()
+    dropped = weakref.ref(node)
+    keep = [Node() for _ in range(2_000)]  # alive when frozen: the freeze count grows past GROWN_BY
+    gc.collect(1)
+    collector.last_input = time.monotonic() - collector_module.QUIET_FOR - 0.1
+    collector.tick()  # a short pause: collected, survivors frozen
+    del node, keep
+    gc.collect(1)
+    collector.tick()  # another short pause (never a long one): the frozen growth brings the deep one
+    assert dropped() is None and collector.deep_collections == 1

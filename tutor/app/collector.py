@@ -15,7 +15,9 @@ they are cheap), and:
   (each cheap as well: the survivors of earlier ones are frozen);
 - after a long pause (the learner is reading, or away), everything is unfrozen and collected
   once, so that objects frozen while alive and dropped since (in reference cycles, which only the
-  collector frees) are not kept for the whole session.
+  collector frees) are not kept for the whole session; and at the next short pause already once
+  many objects have been frozen since (a learner who never stops for long), so memory stays
+  bounded.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ SHORT_GAP = 0.1  # seconds: a gap between keys (after the last one is answered) 
 LONG_QUIET_FOR = 20.0  # seconds without input before the whole heap is collected once
 CHECK_EVERY = 0.4  # seconds
 NEVER = 1_000_000  # generation 2's threshold: no automatic full collection
+GROWN_BY = 300_000  # objects frozen since the last whole-heap collection that bring the next one forward
 AT_MOST = 5  # young (generation 1) collections before a collection takes a short gap
 
 
@@ -37,6 +40,7 @@ class IdleCollector:
         self.collections = 0  # full collections run here (the tests read these)
         self.deep_collections = 0
         self._frozen_since_deep = False
+        self._frozen_at_deep = gc.get_freeze_count()
         self._previous_threshold: tuple[int, int, int] | None = None
 
     def start(self) -> None:
@@ -57,12 +61,14 @@ class IdleCollector:
     def tick(self) -> None:
         """Called every CHECK_EVERY seconds on the UI thread."""
         quiet = time.monotonic() - self.last_input
-        if quiet >= LONG_QUIET_FOR and self._frozen_since_deep:
+        grown = gc.get_freeze_count() - self._frozen_at_deep >= GROWN_BY
+        if self._frozen_since_deep and (quiet >= LONG_QUIET_FOR or (grown and quiet >= QUIET_FOR)):
             gc.unfreeze()
             gc.collect()
             gc.freeze()
             self.deep_collections += 1
             self._frozen_since_deep = False
+            self._frozen_at_deep = gc.get_freeze_count()
             return
         pending = gc.get_count()[2]  # generation 1 collections since the last full one
         if pending and (quiet >= QUIET_FOR or (pending >= AT_MOST and quiet >= SHORT_GAP)
