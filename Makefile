@@ -12,7 +12,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
 
+# compileall: the tutor's own bytecode, written ahead (pip does it for a wheel; an editable install
+# writes it on first import, unless PYTHONDONTWRITEBYTECODE is set, as on some servers: then every
+# start would compile ~100 modules again, ~100 ms before the first screen).
 run: $(STAMP)
+	@$(PY) -m compileall -q tutor
 	$(VENV)/bin/ptref-tutor
 
 test: $(STAMP) deps
