@@ -10,6 +10,7 @@ yardstick is `python -c "import torch"` in the same interpreter, measured in the
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import statistics
@@ -19,6 +20,7 @@ import tempfile
 import time
 
 from tutor.bench.app_start import IMPORT_TORCH, run_probe
+from tutor.paths import package_root
 
 # The real command, as a learner starts it; Textual's TEXTUAL_DRIVER swaps the terminal for the
 # probe driver, which times the first frame and the worker, prints FIGURES and ends the app.
@@ -47,6 +49,9 @@ def startup_timeline(runs: int = 3) -> dict:
     A first launch in the fresh data directory comes before them: the learner's first start ever,
     which parses every lesson; the measured launches are the starts of every day after, which read
     the lessons back from the cache (tutor/lessons/cache.py). Its first screen is reported apart."""
+    # As installed: pip writes a wheel's bytecode, Python an editable install's on first import,
+    # unless PYTHONDONTWRITEBYTECODE is set (then every start would compile the tutor's modules).
+    compileall.compile_dir(str(package_root() / "tutor"), quiet=1)
     with tempfile.TemporaryDirectory(prefix="ptref-bench-home-") as home:
         env = dict(os.environ, PTREF_TUTOR_HOME=home)
         first_start = launch_tutor(env)
