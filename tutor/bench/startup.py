@@ -51,7 +51,7 @@ def startup_timeline(runs: int = 3) -> dict:
     the lessons back from the cache (tutor/lessons/cache.py). Its first screen is reported apart."""
     # As installed: pip writes a wheel's bytecode, Python an editable install's on first import,
     # unless PYTHONDONTWRITEBYTECODE is set (then every start would compile the tutor's modules).
-    compileall.compile_dir(str(package_root() / "tutor"), quiet=1)
+    compileall.compile_dir(str(package_root() / "tutor"), quiet=2)  # a read-only install: as it is
     with tempfile.TemporaryDirectory(prefix="ptref-bench-home-") as home:
         env = dict(os.environ, PTREF_TUTOR_HOME=home)
         first_start = launch_tutor(env)
