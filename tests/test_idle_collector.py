@@ -148,5 +148,6 @@ def test_a_learner_who_never_pauses_long_still_gets_the_whole_heap_collected(col
     collector.tick()  # a short pause: collected, survivors frozen
     del node, keep
     gc.collect(1)
-    collector.tick()  # another short pause (never a long one): the frozen growth brings the deep one
+    collector.last_input = time.monotonic() - collector_module.GROWN_QUIET_FOR - 0.1
+    collector.tick()  # a pause of a couple of seconds (never a long one): the growth brings the deep one
     assert dropped() is None and collector.deep_collections == 1

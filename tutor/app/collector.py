@@ -15,9 +15,10 @@ they are cheap), and:
   (each cheap as well: the survivors of earlier ones are frozen);
 - after a long pause (the learner is reading, or away), everything is unfrozen and collected
   once, so that objects frozen while alive and dropped since (in reference cycles, which only the
-  collector frees) are not kept for the whole session; and at the next short pause already once
-  many objects have been frozen since (a learner who never stops for long), so memory stays
-  bounded.
+  collector frees) are not kept for the whole session; and at the next pause of a couple of
+  seconds already once many objects have been frozen since (a learner who never stops for long),
+  so memory stays bounded. A whole-heap collection takes ~175 ms: a key pressed during one waits
+  for it, so it waits for pauses long enough to make that unlikely.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ import time
 
 QUIET_FOR = 0.5  # seconds without input before a collection runs
 SHORT_GAP = 0.1  # seconds: a gap between keys (after the last one is answered) a piled-up collection may take
-LONG_QUIET_FOR = 20.0  # seconds without input before the whole heap is collected once
+LONG_QUIET_FOR = 30.0  # seconds without input before the whole heap is collected once (~175 ms)
+GROWN_QUIET_FOR = 2.0  # seconds without input that a whole-heap collection brought forward may take
 CHECK_EVERY = 0.4  # seconds
 NEVER = 1_000_000  # generation 2's threshold: no automatic full collection
 GROWN_BY = 300_000  # objects frozen since the last whole-heap collection that bring the next one forward
@@ -62,7 +64,7 @@ class IdleCollector:
         """Called every CHECK_EVERY seconds on the UI thread."""
         quiet = time.monotonic() - self.last_input
         grown = gc.get_freeze_count() - self._frozen_at_deep >= GROWN_BY
-        if self._frozen_since_deep and (quiet >= LONG_QUIET_FOR or (grown and quiet >= QUIET_FOR)):
+        if self._frozen_since_deep and (quiet >= LONG_QUIET_FOR or (grown and quiet >= GROWN_QUIET_FOR)):
             gc.unfreeze()
             gc.collect()
             gc.freeze()
