@@ -101,6 +101,8 @@ def _recently_changed(fingerprint: tuple) -> bool:
 
 def _trusted(path: Path) -> bool:
     """Ours, and writable by nobody else (nor is its folder): only then is a pickle read."""
+    if not hasattr(os, "getuid"):
+        return False  # no POSIX owners to check (Windows): parse every time
     try:
         for target in (path, path.parent):
             info = os.stat(target)
