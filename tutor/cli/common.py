@@ -26,8 +26,8 @@ errors = Console(stderr=True, highlight=False, soft_wrap=True)  # file:line mess
 
 def packs(args: argparse.Namespace, cached: bool = False) -> tuple[list[Pack], list[LessonError]]:
     """Every pack, in order of precedence (the built-in one, pip's, then --lessons), and the
-    installed packs that could not be found (cached: pip's as found at an earlier start, while
-    nothing on sys.path has changed)."""
+    installed packs that could not be found (cached: pip's as found at an earlier start, while the
+    distributions on sys.path are the same)."""
     installed, problems = installed_packs_cached(packs_cache_file()) if cached else installed_packs()
     return [Pack(builtin_lessons_dir(), "built-in"), *installed,
             *(Pack(Path(path), "--lessons") for path in args.lessons)], problems
