@@ -78,12 +78,8 @@ class DeviceWatch:
                              group="startup", exit_on_error=False)
 
     def _wait_for_worker(self, device: str) -> None:
-        try:
-            self.session.pool(device).ready()
-        except WorkerStartError as exc:
-            self.host.post_message(self.StartFailed(device, str(exc)))
+        if not self._ensure_ready(device):
             return
-        self._remember_start(device)
         # Look for devices now, once the worker is up (both import torch: not at the same time on a
         # small machine), so the device picker opens with its list ready.
         if self.info is None:
@@ -103,13 +99,15 @@ class DeviceWatch:
         self.host.run_worker(partial(self._ensure_ready, device), thread=True, group="ensure-ready",
                              exit_on_error=False)
 
-    def _ensure_ready(self, device: str) -> None:
+    def _ensure_ready(self, device: str) -> bool:
+        """Wait for the device's worker (on a thread); False, with StartFailed posted, when it cannot start."""
         try:
             self.session.pool(device).ready()
         except WorkerStartError as exc:
             self.host.post_message(self.StartFailed(device, str(exc)))
-            return
+            return False
         self._remember_start(device)
+        return True
 
     def probe_in_background(self) -> None:
         self.host.run_worker(lambda: self.host.post_message(self.Probed(self._probe_safely())), thread=True,
