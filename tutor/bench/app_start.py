@@ -82,6 +82,11 @@ def run_probe(code: str, env: dict, timeout: float = 300) -> str:
     started = time.time()
     completed = subprocess.run([sys.executable, "-c", code, repr(started)], capture_output=True, text=True,
                                timeout=timeout, env=env)
+    return figures_line(completed)
+
+
+def figures_line(completed: subprocess.CompletedProcess) -> str:
+    """What a probe process printed after `FIGURES `, or why there is none."""
     for line in completed.stdout.splitlines():
         if line.startswith("FIGURES "):
             return line[len("FIGURES "):]

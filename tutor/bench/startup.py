@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from tutor.bench.app_start import IMPORT_TORCH, run_probe
+from tutor.bench.app_start import IMPORT_TORCH, figures_line, run_probe
 from tutor.paths import package_root
 
 # The real command, as a learner starts it; Textual's TEXTUAL_DRIVER swaps the terminal for the
@@ -34,13 +34,10 @@ def launch_tutor(env: dict, timeout: float = 600) -> dict:
     env = dict(env, TEXTUAL_DRIVER=PROBE_DRIVER, PTREF_BENCH_LAUNCHED=repr(started), COLUMNS="100", LINES="30")
     completed = subprocess.run([sys.executable, *COMMAND], capture_output=True, text=True, timeout=timeout,
                                env=env, stdin=subprocess.DEVNULL)
-    for line in completed.stdout.splitlines():
-        if line.startswith("FIGURES "):
-            marks = json.loads(line[len("FIGURES "):])
-            if "error" not in marks:
-                return marks
-            raise RuntimeError(f"the start-up probe failed: {marks['error']}")
-    raise RuntimeError(f"the start-up probe failed: {completed.stderr[-500:]}")
+    marks = json.loads(figures_line(completed))
+    if "error" in marks:
+        raise RuntimeError(f"the start-up probe failed: {marks['error']}")
+    return marks
 
 
 def startup_timeline(runs: int = 3) -> dict:
