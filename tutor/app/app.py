@@ -26,7 +26,6 @@ from tutor.progress.store import ProgressStore
 from tutor.session import Session, SessionConfig, probe_devices
 
 
-FREEZE_AGAIN_AFTER = 5.0  # seconds: after the prefetch (1.5 s) and the first show blocks
 # What the first verdict (numpy comes with it, ~150 ms of imports) and the first F1 need, and the
 # first screen does not: loaded on a thread once the first screen is up, so neither that screen
 # nor those keys wait for it.
@@ -67,10 +66,9 @@ class TutorApp(App[None]):
         # A full garbage collection walks every object alive: with Textual, rich and the lessons
         # loaded that is ~100 ms, and it landed inside key presses (the slowest F2, F3 and ctrl+n
         # of the key bench were each one). Objects that live for the whole session are moved out
-        # of the collector's sight once the first screen is up, and again once the first
-        # exercise's neighbours and pictures are rendered.
+        # of the collector's sight once the first screen is up; what comes later (the neighbours
+        # and pictures rendered ahead) the idle collector freezes after its collections.
         self.call_after_refresh(self._after_first_screen)
-        self.set_timer(FREEZE_AGAIN_AFTER, gc.freeze)
 
     def _after_first_screen(self) -> None:
         gc.freeze()
